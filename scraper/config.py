@@ -1,0 +1,101 @@
+"""config.yaml -> Settings. Defaults live here and only here; unknown keys are errors.
+
+Settings are loaded once (by the CLI, or by the caller of the Python API) and passed down
+explicitly; no module keeps a settings object of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scraper.errors import ConfigError
+
+MiB = 1024 * 1024
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FetchSettings(_Section):
+    user_agent: str = "scraper/0.1 (news article extractor; +https://pypi.org/project/scraper/)"
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(20.0, gt=0)
+    write_timeout: float = Field(10.0, gt=0)
+    pool_timeout: float = Field(10.0, gt=0)
+    total_timeout: float = Field(60.0, gt=0, description="deadline for one fetch, all phases")
+    max_body_bytes: int = Field(10 * MiB, gt=0, description="cap on wire and decoded size")
+    max_redirects: int = Field(5, ge=0)
+    retries: int = Field(2, ge=0, description="extra attempts after the first")
+    backoff_initial: float = Field(2.0, ge=0)
+    backoff_max: float = Field(60.0, ge=0)
+    retry_after_max: float = Field(300.0, ge=0)
+    retry_statuses: tuple[int, ...] = (408, 429, 500, 502, 503, 504, 522, 524)
+    verify_tls: bool = True
+
+
+class ExtractSettings(_Section):
+    include_tables: bool = True
+    min_words: int = Field(25, ge=0, description="fewer body words than this is NoContentError")
+    fix_mojibake: bool = True
+
+
+class SiteRules(_Section):
+    """Extra rules for one domain (and its subdomains)."""
+
+    remove: tuple[str, ...] = Field((), description="CSS selectors dropped before extraction")
+    body: str | None = Field(None, description="CSS selector of the article body, if known")
+    drop_text: tuple[str, ...] = Field((), description="regexes; matching paragraphs are dropped")
+
+
+Format = Literal["text", "json", "jsonl", "sqlite"]
+
+
+class WriteSettings(_Section):
+    output_dir: Path | None = None
+    formats: tuple[Format, ...] = ("text", "json")
+
+
+class Settings(_Section):
+    fetch: FetchSettings = FetchSettings()
+    extract: ExtractSettings = ExtractSettings()
+    write: WriteSettings = WriteSettings()
+    sites: dict[str, SiteRules] = Field(default_factory=dict)
+
+    def site_rules(self, host: str) -> SiteRules | None:
+        """The rules for ``host``: an exact domain entry, else the nearest parent domain."""
+        host = host.lower().rstrip(".")
+        while host:
+            if host in self.sites:
+                return self.sites[host]
+            _, _, host = host.partition(".")
+        return None
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read config.yaml (or nothing: defaults). Raises ConfigError naming the bad key."""
+    if path is None:
+        return Settings()
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config {path} is not valid YAML: {exc}") from exc
+    return settings_from_mapping(raw or {}, source=str(path))
+
+
+def settings_from_mapping(raw: Any, *, source: str = "config") -> Settings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: top level must be a mapping of sections")
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ConfigError(f"{source}: {key}: {first['msg']}") from exc

@@ -1,0 +1,89 @@
+"""The frozen values that cross stage boundaries: fetch makes a Page, extract makes an Article."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One fetched (or locally read) HTML document, already decoded to text."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    html: str
+    encoding: str
+    encoding_source: str  # "bom" | "header" | "meta" | "detected" | "default" | "given"
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedBlock:
+    """A block the extractor removed, and the rule that removed it (for --explain)."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """Clean article text plus metadata. ``text`` holds paragraphs separated by blank lines."""
+
+    url: str
+    final_url: str
+    text: str
+    title: str | None = None
+    canonical_url: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None  # ISO 8601
+    modified: str | None = None  # ISO 8601
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    fetched_at: datetime | None = None
+    extractor_version: str = ""
+    dropped: tuple[DroppedBlock, ...] = field(default=(), repr=False)
+
+    @property
+    def word_count(self) -> int:
+        return len(_WORD.findall(self.text))
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the words of the body, blind to whitespace, case and punctuation."""
+        words = " ".join(_WORD.findall(self.text.lower()))
+        return hashlib.sha256(words.encode("utf-8")).hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: every metadata key, the text, and provenance."""
+        return {
+            "url": self.url,
+            "final_url": self.final_url,
+            "canonical_url": self.canonical_url,
+            "title": self.title,
+            "authors": list(self.authors),
+            "published": self.published,
+            "modified": self.modified,
+            "language": self.language,
+            "site_name": self.site_name,
+            "description": self.description,
+            "image": self.image,
+            "tags": list(self.tags),
+            "text": self.text,
+            "word_count": self.word_count,
+            "fingerprint": self.fingerprint,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "extractor_version": self.extractor_version,
+        }

@@ -58,6 +58,15 @@ Format = Literal["text", "json", "jsonl", "sqlite"]
 class WriteSettings(_Section):
     output_dir: Path | None = None
     formats: tuple[Format, ...] = ("text", "json")
+    # Bare file names inside output_dir: no separators, no "..", no leading dot (dot names are
+    # the writer's own lock and temp files).
+    jsonl_name: str = Field(default="articles.jsonl", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    sqlite_name: str = Field(
+        default="articles.sqlite", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+    )
+    fsync: bool = Field(
+        default=True, description="fsync files and directories (off: faster, not durable)"
+    )
 
 
 class Settings(_Section):

@@ -1,0 +1,89 @@
+"""Metadata from the page's own markup: canonical link, ``lang``, ``<title>``, ``<h1>``, bylines.
+
+These are the weakest sources, read only to fill what JSON-LD and ``<meta>`` left empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+# Most explicit first: microdata, rel=author links, then the class names CMS themes use.
+BYLINE_SELECTORS = (
+    '[itemprop~="author" i] [itemprop~="name" i]',
+    '[itemprop~="author" i]',
+    'a[rel~="author" i]',
+    ".byline",
+    '[class*="byline" i]',
+    ".author",
+    ".author-name",
+)
+_MAX_BYLINE_NODES = 5
+_MAX_BYLINE_CHARS = 300  # longer is an author bio or a whole article header, not a byline
+_MAX_HEADINGS = 3
+
+
+def canonical_links(tree: LexborHTMLParser) -> list[str]:
+    return [
+        href
+        for node in tree.css('link[rel~="canonical" i][href]')
+        if (href := node.attributes.get("href"))
+    ]
+
+
+def document_languages(tree: LexborHTMLParser) -> list[str]:
+    root = tree.root
+    if root is None:
+        return []
+    attributes = root.attributes
+    return [value for key in ("lang", "xml:lang") if (value := attributes.get(key))]
+
+
+def head_titles(tree: LexborHTMLParser) -> list[str]:
+    # Only the head's <title>: inline SVG in the body carries <title> elements of its own.
+    node = tree.css_first("head > title")
+    return [node.text(deep=True)] if node is not None else []
+
+
+def headings(tree: LexborHTMLParser) -> list[str]:
+    found: list[str] = []
+    for node in tree.css("h1"):
+        found.append(node.text(deep=True, separator=" "))
+        if len(found) >= _MAX_HEADINGS:
+            break
+    return found
+
+
+def itemprop_values(tree: LexborHTMLParser, prop: str) -> list[str]:
+    """Microdata values on elements other than <meta> (which ``MetaTags`` already read)."""
+    found: list[str] = []
+    for node in tree.css(f'[itemprop~="{prop}" i]'):
+        if node.tag == "meta":
+            continue
+        attributes = node.attributes
+        value = attributes.get("datetime") or attributes.get("content") or node.text(deep=True)
+        if value:
+            found.append(value)
+    return found
+
+
+def byline_groups(tree: LexborHTMLParser) -> Iterator[list[str]]:
+    """Byline text lines, one group per selector; callers take the first group naming someone.
+
+    Lines, not whole texts: themes put each author (and their role) in an element of its own,
+    with no separator a text join could split on.
+    """
+    for selector in BYLINE_SELECTORS:
+        lines: list[str] = []
+        for node in tree.css(selector)[:_MAX_BYLINE_NODES]:
+            lines.extend(_lines(node))
+        if lines:
+            yield lines
+
+
+def _lines(node: LexborNode) -> list[str]:
+    text = node.text(deep=True, separator="\n")
+    if not text or len(text) > _MAX_BYLINE_CHARS:
+        return []
+    return [line for line in text.split("\n") if line.strip()]

@@ -14,6 +14,11 @@ BYLINE_SELECTORS = (
     '[itemprop~="author" i] [itemprop~="name" i]',
     '[itemprop~="author" i]',
     'a[rel~="author" i]',
+    # Per-person name elements come before whole byline blocks, which also hold dates and roles.
+    '[class*="contributor-name" i]:not(:has(*))',
+    '[class*="contributorname" i]:not(:has(*))',
+    '[class*="author-name" i]:not(:has(*))',
+    '[class*="authorname" i]:not(:has(*))',
     ".byline",
     '[class*="byline" i]',
     ".author",

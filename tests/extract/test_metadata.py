@@ -249,6 +249,15 @@ def test_byline_with_one_element_per_author_and_role() -> None:
     assert meta_of(page(body=body)).authors == ("Jane Doe", "Kai Sato")
 
 
+def test_contributor_name_elements_win_over_the_byline_block_around_them() -> None:
+    body = (
+        '<div class="byline-block"><time>11 March 2025</time><button>Share</button>'
+        '<div><span class="x-ContributorName">Ana Ruiz</span><div>Science editor</div></div>'
+        '<div><span class="x-ContributorName">Li Wei</span><div>Northern bureau</div></div></div>'
+    )
+    assert meta_of(page(body=body)).authors == ("Ana Ruiz", "Li Wei")
+
+
 def test_meta_author_url_is_skipped_for_the_next_key() -> None:
     head = (
         '<meta property="article:author" content="https://www.facebook.com/janedoe">'

@@ -35,4 +35,4 @@ def test_extract_signature_and_result() -> None:
 
 
 def test_scrape_signature() -> None:
-    assert list(inspect.signature(scraper.scrape).parameters)[0] == "url"
+    assert next(iter(inspect.signature(scraper.scrape).parameters)) == "url"

@@ -6,15 +6,25 @@ explicitly; no module keeps a settings object of its own.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scraper.errors import ConfigError
 
 MiB = 1024 * 1024
+
+
+def _compiles(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+    return patterns
 
 
 class _Section(BaseModel):
@@ -51,6 +61,8 @@ class SiteRules(_Section):
     body: str | None = Field(None, description="CSS selector of the article body, if known")
     drop_text: tuple[str, ...] = Field((), description="regexes; matching paragraphs are dropped")
 
+    _check_drop_text = field_validator("drop_text")(_compiles)
+
 
 Format = Literal["text", "json", "jsonl", "sqlite"]
 
@@ -69,11 +81,62 @@ class WriteSettings(_Section):
     )
 
 
+class CrawlSettings(_Section):
+    """How `scraper crawl` behaves across every source: politeness, budgets, state."""
+
+    state_path: Path = Field(Path("state/crawl.sqlite"), description="SQLite crawl state (WAL)")
+    per_host_concurrency: int = Field(1, ge=1, le=16)
+    concurrency: int = Field(8, ge=1, le=256, description="requests in flight over all hosts")
+    delay: float = Field(2.0, ge=0, description="seconds between requests to one host")
+    delay_jitter: float = Field(0.5, ge=0, le=1, description="extra random share of the delay")
+    obey_robots: bool = True
+    robots_max_bytes: int = Field(512 * 1024, gt=0)
+    robots_cache_hours: float = Field(24.0, gt=0)
+    robots_error_cache_hours: float = Field(1.0, gt=0)
+    max_crawl_delay: float = Field(30.0, ge=0, description="a longer Crawl-delay skips the host")
+    host_failure_limit: int = Field(5, ge=1, description="consecutive failures drop the host")
+    url_failure_limit: int = Field(3, ge=1, description="runs a URL may fail in before giving up")
+    max_pages: int | None = Field(None, ge=1, description="pages fetched per run, all sources")
+    max_time: float | None = Field(None, gt=0, description="seconds before a run checkpoints")
+    max_age_days: float | None = Field(None, gt=0, description="skip items dated older")
+    extract_workers: int = Field(0, ge=0, description="extraction processes; 0 = one per core")
+    extract_timeout: float = Field(30.0, gt=0, description="seconds one page may take")
+    warc_dir: Path | None = Field(None, description="archive raw responses as WARC here")
+    near_duplicate_bits: int = Field(3, ge=0, le=16, description="simhash distance for a copy")
+
+
+class SourceSettings(_Section):
+    """One site or feed group to crawl."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    start_urls: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    sections: tuple[str, ...] = Field((), description="pages whose article links are followed")
+    allow: tuple[str, ...] = Field((), description="regexes; if any, a URL must match one")
+    deny: tuple[str, ...] = Field((), description="regexes; a matching URL is skipped")
+    max_pages: int = Field(1000, ge=1, description="pages fetched per run for this source")
+    max_age_days: float | None = Field(None, gt=0)
+    rules: SiteRules = SiteRules()
+
+    _check_patterns = field_validator("allow", "deny")(_compiles)
+
+
 class Settings(_Section):
     fetch: FetchSettings = FetchSettings()
     extract: ExtractSettings = ExtractSettings()
     write: WriteSettings = WriteSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    sources: tuple[SourceSettings, ...] = ()
     sites: dict[str, SiteRules] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Settings:
+        names = [source.name for source in self.sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"sources: duplicate name(s) {', '.join(duplicates)}")
+        return self
 
     def site_rules(self, host: str) -> SiteRules | None:
         """The rules for ``host``: an exact domain entry, else the nearest parent domain."""

@@ -1,0 +1,284 @@
+"""robots.txt (RFC 9309): fetch it once per origin, keep the outcome as a record, answer from it.
+
+What each outcome of ``GET origin/robots.txt`` means (never an exception; always a verdict):
+
+    2xx                               "rules": the first ``robots_max_bytes`` parsed by protego.
+                                      Empty, binary or HTML bodies parse to no rules, i.e. allow.
+    4xx except 429 (401/403 too)      "allow_all": the file is unavailable (§2.3.1.3). 401/403 are
+                                      plain 4xx here, as in the RFC, Nutch and StormCrawler.
+    429, 5xx, timeout, reset,         "disallow_all": the file is unreachable (§2.3.1.4), so we
+    refused, corrupt body             must assume complete disallow; cached for only
+                                      ``robots_error_cache_hours`` so a later run asks again.
+    more than 5 redirects, or a       "allow_all": §2.3.1.2 lets a crawler call the file
+    redirect to an unusable URL       unavailable, which is the 4xx case.
+
+Only "disallow_all" comes from an error, so the verdict alone says which cache lifetime applies
+and a record survives the state store as (origin, verdict, body, fetched_at).
+
+Redirects are followed by hand, up to 5 (RFC 9309 asks for at least 5), with the fetch stage's
+checks at every hop. A redirect to another host is followed and its answer is applied to the
+origin we asked about (§2.3.1.2: "in the context of the initial authority"); credentials are
+dropped once the chain leaves the origin, exactly as for pages. Nothing is retried within a
+run: an unreachable robots.txt already means "ask again later".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from protego import Protego
+
+from scraper.config import CrawlSettings, FetchSettings
+from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
+from scraper.fetch.body import declared_length
+from scraper.fetch.boundary import httpx_errors
+from scraper.fetch.client import _timeouts
+from scraper.fetch.decoders import Decoder, make_decoder
+from scraper.fetch.redirects import checked_url, redirect_target, strip_credentials
+from scraper.fetch.redirects import origin as origin_of
+
+log = logging.getLogger(__name__)
+
+RULES = "rules"
+ALLOW_ALL = "allow_all"
+DISALLOW_ALL = "disallow_all"
+VERDICTS = frozenset({RULES, ALLOW_ALL, DISALLOW_ALL})
+
+MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2; fixed so a low page setting cannot go under the RFC
+ACCEPT = "text/plain,*/*;q=0.1"
+# Compressed bytes go to the decoder in slices this small, so one feed can inflate to at most
+# ~66 KiB (deflate expands 1032:1 at most) and never trips the decoder's cap, which has
+# _DECODER_SLACK of room above the parse limit: we stop reading instead of losing the tail.
+_SLICE = 64
+_DECODER_SLACK = 128 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRecord:
+    """The outcome of one robots.txt fetch, as kept in the crawl state between runs."""
+
+    origin: str  # scheme://host[:port]
+    verdict: str  # RULES | ALLOW_ALL | DISALLOW_ALL
+    body: str  # the text that was parsed; "" unless verdict == RULES
+    fetched_at: datetime  # tz-aware UTC
+
+    def __post_init__(self) -> None:
+        # Records also come back from the state store, so a bad one is refused here.
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown robots verdict {self.verdict!r}")
+        if self.body and self.verdict != RULES:
+            raise ValueError(f"a {self.verdict} record carries no body")
+        if self.fetched_at.tzinfo is None:
+            raise ValueError("fetched_at must be timezone-aware")
+
+    @property
+    def from_error(self) -> bool:
+        """An unreachable robots.txt: kept robots_error_cache_hours, not robots_cache_hours."""
+        return self.verdict == DISALLOW_ALL
+
+    def expired(self, now: datetime, settings: CrawlSettings) -> bool:
+        """True once the record is too old to trust (RFC 9309 §2.4), or dated in the future."""
+        hours = (
+            settings.robots_error_cache_hours if self.from_error else settings.robots_cache_hours
+        )
+        age = now - self.fetched_at
+        # A record from the future means a clock went wrong somewhere; fetching again is cheap.
+        return age < timedelta(0) or age >= timedelta(hours=hours)
+
+
+def user_agent_token(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against: "scraper" for "scraper/0.1 (…)"."""
+    first = user_agent.strip().split(maxsplit=1)[0] if user_agent.strip() else ""
+    return first.split("/", 1)[0].lower()
+
+
+def robots_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, default port left out: the key records are kept by.
+    Raises ValueError for a URL that is not absolute http(s)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"invalid URL {url!r}: {exc}") from exc
+    if parsed.scheme not in {"http", "https"} or not parsed.host:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    port = f":{parsed.port}" if parsed.port is not None else ""  # httpx drops default ports
+    return f"{parsed.scheme}://{host}{port}"
+
+
+class RobotsPolicy:
+    """Answers for one origin and one crawler, built from a RobotsRecord."""
+
+    __slots__ = ("_parser", "_token", "_verdict")
+
+    def __init__(self, verdict: str, parser: Protego | None, token: str) -> None:
+        self._verdict = verdict
+        self._parser = parser
+        self._token = token
+
+    @classmethod
+    def from_record(cls, record: RobotsRecord, user_agent: str) -> RobotsPolicy:
+        """``user_agent`` may be the whole User-Agent header; only its product token is used."""
+        parser = Protego.parse(record.body) if record.verdict == RULES else None
+        return cls(record.verdict, parser, user_agent_token(user_agent))
+
+    @property
+    def verdict(self) -> str:
+        return self._verdict
+
+    def allowed(self, url: str) -> bool:
+        """May ``url`` (on this policy's origin) be fetched? Only its path and query matter."""
+        if self._parser is None:
+            return self._verdict == ALLOW_ALL
+        return self._parser.can_fetch(url, self._token)
+
+    @property
+    def crawl_delay(self) -> float | None:
+        """The Crawl-delay of the group that applies to us, in seconds, if it gives one."""
+        return self._parser.crawl_delay(self._token) if self._parser is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    verdict: str
+    why: str
+    body: str = ""
+
+
+async def fetch_robots(
+    origin: str,
+    client: httpx.AsyncClient,
+    fetch_settings: FetchSettings,
+    crawl_settings: CrawlSettings,
+) -> RobotsRecord:
+    """Fetch and judge ``origin``/robots.txt. Never raises for network or server trouble."""
+    origin = origin.rstrip("/")
+    url = f"{origin}/robots.txt"
+    deadline = asyncio.timeout(fetch_settings.total_timeout)
+    try:
+        async with deadline:
+            outcome = await _follow(url, client, fetch_settings, crawl_settings.robots_max_bytes)
+    except FetchError as exc:
+        outcome = _unreachable(f"{exc.code}: {exc.message}")
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        outcome = _unreachable(f"no complete response within {fetch_settings.total_timeout}s")
+    log.info("robots.txt of %s: %s (%s)", origin, outcome.verdict, outcome.why)
+    return RobotsRecord(
+        origin=origin,
+        verdict=outcome.verdict,
+        body=outcome.body,
+        fetched_at=datetime.now(UTC),
+    )
+
+
+def _unreachable(why: str) -> _Outcome:
+    return _Outcome(DISALLOW_ALL, why)
+
+
+async def _follow(
+    url: str, client: httpx.AsyncClient, settings: FetchSettings, cap: int
+) -> _Outcome:
+    with httpx_errors(url):
+        current = checked_url(url, url)
+    chain = [str(current)]
+    left_origin = False  # once left, credentials stay dropped even if the chain comes back
+    for _ in range(MAX_REDIRECTS + 1):
+        request = client.build_request(
+            "GET", current, headers={"Accept": ACCEPT}, timeout=_timeouts(settings)
+        )
+        if left_origin:
+            strip_credentials(request)
+        auth = None if left_origin else httpx.USE_CLIENT_DEFAULT
+        with httpx_errors(url):
+            response = await client.send(request, stream=True, auth=auth, follow_redirects=False)
+            try:
+                target = _next_hop(response, url)
+                if isinstance(target, str):
+                    return _Outcome(ALLOW_ALL, f"unusable redirect: {target}")
+                if target is None:
+                    return await _judge(response, url, cap)
+            finally:
+                await response.aclose()
+        left_origin = left_origin or origin_of(target) != origin_of(current)
+        current = target
+        chain.append(str(current))
+    why = f"more than {MAX_REDIRECTS} redirects: {' -> '.join(chain)}"
+    return _Outcome(ALLOW_ALL, why)
+
+
+def _next_hop(response: httpx.Response, url: str) -> httpx.URL | str | None:
+    """Where a redirect points; None for a non-redirect; why not, for a Location we refuse."""
+    try:
+        with httpx_errors(url):  # an unparseable Location raises httpx.InvalidURL
+            return redirect_target(response, url)
+    except PermanentFetchError as exc:
+        return exc.message
+
+
+async def _judge(response: httpx.Response, url: str, cap: int) -> _Outcome:
+    status = response.status_code
+    if 200 <= status < 300:
+        raw, truncated = await _read_prefix(response, url, cap)
+        why = f"HTTP {status}, {len(raw)} bytes" + (" (truncated)" if truncated else "")
+        return _Outcome(RULES, why, body=_text(raw, truncated=truncated))
+    if status == 429 or status >= 500:
+        return _unreachable(f"HTTP {status}")
+    if 400 <= status < 500:
+        return _Outcome(ALLOW_ALL, f"HTTP {status}")
+    # 1xx or a 3xx without a Location: the RFC has no word for these; treat as unavailable.
+    return _Outcome(ALLOW_ALL, f"HTTP {status} with nothing to follow")
+
+
+async def _read_prefix(response: httpx.Response, url: str, cap: int) -> tuple[bytes, bool]:
+    """At most ``cap`` decoded bytes of the body, and whether there was more.
+
+    Unlike a page, a long robots.txt is not an error: RFC 9309 §2.5 says to parse the first
+    500 KiB or more, so we stop reading at the cap (wire or decoded) and keep what we have.
+    """
+    decoder = make_decoder(response.headers.get("content-encoding"), cap + _DECODER_SLACK, url)
+    body = bytearray()
+    wire = 0
+    with httpx_errors(url, reading_body=True):
+        async for chunk in response.aiter_raw():
+            wire += len(chunk)
+            if not _feed(decoder, chunk, body, cap) or wire > cap:
+                return bytes(body[:cap]), True
+    body += decoder.flush()
+    declared = declared_length(response)
+    if declared is not None and wire < declared:
+        raise TransientFetchError(
+            f"body ended after {wire} of {declared} bytes", url=url, code="incomplete_body"
+        )
+    return bytes(body[:cap]), len(body) > cap
+
+
+def _feed(decoder: Decoder, chunk: bytes, body: bytearray, cap: int) -> bool:
+    """Decode ``chunk`` into ``body``; False once the body is past ``cap`` and reading can stop."""
+    for start in range(0, len(chunk), _SLICE):
+        try:
+            body += decoder.feed(chunk[start : start + _SLICE])
+        except PermanentFetchError as exc:
+            # Only stacked encodings can inflate past the slack; keep what came out before.
+            if exc.code != "body_too_large":
+                raise
+            return False
+        if len(body) > cap:
+            return False
+    return True
+
+
+def _text(raw: bytes, *, truncated: bool) -> str:
+    if truncated:
+        # The last line was cut mid-way; "Disallow: /private" cut to "Disallow: /pri" would be
+        # a different rule, so it is dropped rather than guessed at.
+        end = max(raw.rfind(b"\n"), raw.rfind(b"\r"))
+        if end >= 0:
+            raw = raw[: end + 1]
+    # utf-8-sig: a BOM left in place would hide the first line's directive from protego.
+    return raw.decode("utf-8-sig", errors="replace")

@@ -1,0 +1,92 @@
+"""The row writes behind CrawlState's methods. Each runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from scraper.crawl.state_schema import to_signed
+from scraper.write.encode import scrub
+
+
+def mark_changed(conn: sqlite3.Connection, url: str, published: str) -> None:
+    """Make a done URL 'changed' if ``published`` is newer than what was fetched."""
+    # Newer than both the stored date and the last fetch: a date we already fetched past, or a
+    # feed repeating the same date, is no news.
+    conn.execute(
+        "UPDATE urls SET status = 'changed', published = ? WHERE url = ? "
+        "AND status IN ('done', 'changed') "
+        "AND ? > max(coalesce(published, fetched_at), fetched_at)",
+        (published, url, published),
+    )
+
+
+def mark_done(
+    conn: sqlite3.Connection,
+    url: str,
+    *,
+    fetched_at: str,
+    validators: tuple[str | None, str | None],
+    fingerprint: str,
+    canonical_url: str | None,
+    simhash: int,
+    story_id: int,
+) -> None:
+    """The URL row after a 200 with an article: done, failures forgotten, content noted."""
+    conn.execute(
+        "UPDATE urls SET status = 'done', failures = 0, failed_run = NULL, reason = NULL,"
+        " tried_at = :when, fetched_at = :when, etag = :etag, last_modified = :modified,"
+        " fingerprint = :fingerprint, canonical_url = :canonical, simhash = :simhash,"
+        " story_id = :story WHERE url = :url",
+        {
+            "when": fetched_at,
+            "etag": validators[0],
+            "modified": validators[1],
+            "fingerprint": fingerprint,
+            "canonical": canonical_url,
+            "simhash": to_signed(simhash),
+            "story": story_id,
+            "url": url,
+        },
+    )
+
+
+def store_article(
+    conn: sqlite3.Connection,
+    url: str,
+    article: Mapping[str, Any],
+    *,
+    story_id: int,
+    fetched_at: str,
+) -> None:
+    """Upsert the article JSON of ``url``: the durable record the output is derived from."""
+    # The same key the output writers use (write.naming.key_url): canonical, else final URL.
+    key_url = article.get("canonical_url") or article.get("final_url") or url
+    conn.execute(
+        "INSERT INTO articles (url, key_url, fingerprint, story_id, fetched_at, json) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET key_url = excluded.key_url, "
+        "fingerprint = excluded.fingerprint, story_id = excluded.story_id, "
+        "fetched_at = excluded.fetched_at, json = excluded.json",
+        (
+            url,
+            scrub(str(key_url)),
+            str(article["fingerprint"]),
+            story_id,
+            fetched_at,
+            to_json(article),
+        ),
+    )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value: Mapping[str, Any]) -> str:
+    # Lone surrogates (from surrogateescape decoding) cannot be stored by sqlite3: replace them.
+    return scrub(json.dumps(dict(value), ensure_ascii=False, default=_json_default))

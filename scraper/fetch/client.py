@@ -1,59 +1,60 @@
-"""The HTTP client and ``fetch``: one URL in, one checked and decoded Page out, or a FetchError.
+"""The HTTP client, ``fetch`` (one URL in, one checked and decoded Page out) and ``fetch_document``.
 
-Time limits. httpx's connect/read/write/pool timeouts measure inactivity only, so a server that
-trickles one byte a second is never "slow" to httpx. Each *attempt* therefore runs under an
-``asyncio.timeout(total_timeout)`` that covers DNS, connecting, every redirect hop and the whole
-body. The deadline is per attempt, not per fetch: the waits between attempts are bounded on their
-own (``backoff_max``, ``retry_after_max``), and a deadline that also had to hold a 300 s
-Retry-After would make honouring it impossible. Worst case for one fetch is therefore
-``(retries + 1) * total_timeout`` plus the waits.
+Time limits. Each *attempt* runs under a total deadline (hops.within_deadline) that covers DNS,
+connecting, every redirect hop and the whole body. The deadline is per attempt, not per fetch:
+the waits between attempts are bounded on their own (``backoff_max``, ``retry_after_max``), and
+a deadline that also had to hold a 300 s Retry-After would make honouring it impossible. Worst
+case for one fetch is therefore ``(retries + 1) * total_timeout`` plus the waits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import http.cookiejar
-import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 
 from scraper.config import FetchSettings
 from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
 from scraper.fetch.body import read_body
-from scraper.fetch.boundary import httpx_errors
+from scraper.fetch.hops import Finish, follow, timeouts, within_deadline
 from scraper.fetch.page import build_page
-from scraper.fetch.redirects import (
-    checked_url,
-    hide_location,
-    origin,
-    redirect_target,
-    strip_credentials,
-)
+from scraper.fetch.redirects import hide_location
 from scraper.fetch.retry import RetryPolicy, parse_retry_after, with_retries
 from scraper.fetch.sniff import check_content_type
 from scraper.models import Page
 
-log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 # Only what our bounded decoders handle; httpx would otherwise add br/zstd when installed.
 ACCEPT_ENCODING = "gzip, deflate"
+DOCUMENT_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml,"
+    " text/xml;q=0.9, */*;q=0.5"
+)
+# (ETag, Last-Modified) of an earlier 200, for a conditional GET.
+Validators = tuple[str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A fetched non-HTML resource (feed, sitemap): checked for size, not decoded."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
 
 
 def _no_cookie_jar() -> http.cookiejar.CookieJar:
     # A jar that neither stores nor sends anything: a cookie set by one host must never reach
     # another, and httpx's jar is shared by every request of the client.
     return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-
-
-def _timeouts(settings: FetchSettings) -> httpx.Timeout:
-    return httpx.Timeout(
-        connect=settings.connect_timeout,
-        read=settings.read_timeout,
-        write=settings.write_timeout,
-        pool=settings.pool_timeout,
-    )
 
 
 def make_client(settings: FetchSettings) -> httpx.AsyncClient:
@@ -64,7 +65,7 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
             "Accept": ACCEPT,
             "Accept-Encoding": ACCEPT_ENCODING,
         },
-        timeout=_timeouts(settings),
+        timeout=timeouts(settings),
         follow_redirects=False,  # followed by hand, each hop checked (redirects.py)
         trust_env=False,  # no proxies or CA bundles smuggled in through the environment
         verify=settings.verify_tls,
@@ -73,79 +74,94 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     )
 
 
-async def fetch(url: str, client: httpx.AsyncClient, settings: FetchSettings) -> Page:
-    """Fetch one HTML page, retrying transient failures. Raises a FetchError subclass."""
+async def fetch(
+    url: str,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    *,
+    validators: Validators | None = None,
+) -> Page:
+    """Fetch one HTML page, retrying transient failures. Raises a FetchError subclass.
+
+    With ``validators`` (the ETag and Last-Modified of an earlier 200) the request is
+    conditional; a 304 answer comes back as a Page with status 304 and no content.
+    """
     policy = RetryPolicy.from_settings(settings)
-    return await with_retries(policy, lambda: _attempt(url, client, settings, policy))
+    headers = _conditional_headers(validators)
+
+    async def finish(response: httpx.Response) -> Page:
+        if response.status_code == 304 and validators is not None:
+            return _not_modified(url, response)
+        _raise_for_status(url, response, policy)
+        check_content_type(response.headers.get("content-type"), url)
+        content = await read_body(response, url, settings.max_body_bytes)
+        return build_page(
+            content,
+            url,
+            final_url=str(response.url),
+            headers=response.headers,
+            status=response.status_code,
+            fetched_at=datetime.now(UTC),
+        )
+
+    return await with_retries(policy, lambda: _attempt(url, client, settings, finish, headers))
+
+
+async def fetch_document(
+    url: str, client: httpx.AsyncClient, settings: FetchSettings, *, max_bytes: int
+) -> Document:
+    """Fetch a feed, sitemap or other non-HTML document as bytes, with the same limits."""
+    policy = RetryPolicy.from_settings(settings)
+
+    async def finish(response: httpx.Response) -> Document:
+        _raise_for_status(url, response, policy)
+        content = await read_body(response, url, max_bytes)
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        return Document(url, str(response.url), response.status_code, headers, content)
+
+    headers = {"Accept": DOCUMENT_ACCEPT}
+    return await with_retries(policy, lambda: _attempt(url, client, settings, finish, headers))
 
 
 async def _attempt(
-    url: str, client: httpx.AsyncClient, settings: FetchSettings, policy: RetryPolicy
-) -> Page:
-    deadline = asyncio.timeout(settings.total_timeout)
-    try:
-        async with deadline:
-            return await _follow(url, client, settings, policy)
-    except TimeoutError as exc:
-        if not deadline.expired():
-            raise
-        raise TransientFetchError(
-            f"no complete response within {settings.total_timeout}s",
-            url=url,
-            code="deadline_exceeded",
-        ) from exc
+    url: str,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    finish: Finish[T],
+    headers: Mapping[str, str] | None,
+) -> T:
+    work = follow(url, client, settings, finish, headers=headers)
+    return await within_deadline(url, settings.total_timeout, work)
 
 
-async def _follow(
-    url: str, client: httpx.AsyncClient, settings: FetchSettings, policy: RetryPolicy
-) -> Page:
-    with httpx_errors(url):
-        current = checked_url(url, url)
-    chain = [str(current)]
-    # Once the chain leaves the first origin, credentials stay dropped even if it comes back.
-    left_origin = False
-    for _ in range(settings.max_redirects + 1):
-        # Timeouts and redirect handling are set per request too, so they hold even for a
-        # client that make_client did not build.
-        request = client.build_request("GET", current, timeout=_timeouts(settings))
-        if left_origin:
-            strip_credentials(request)
-        auth = None if left_origin else httpx.USE_CLIENT_DEFAULT  # client auth stays home too
-        with httpx_errors(url):
-            response = await client.send(request, stream=True, auth=auth, follow_redirects=False)
-            try:
-                target = redirect_target(response, url)
-                if target is None:
-                    return await _finish(url, response, settings, policy)
-            finally:
-                await response.aclose()
-        log.debug("%s: %d redirect to %s", url, response.status_code, target)
-        left_origin = left_origin or origin(target) != origin(current)
-        current = target
-        chain.append(str(current))
-    raise PermanentFetchError(
-        f"more than {settings.max_redirects} redirects: {' -> '.join(chain)}",
+def _conditional_headers(validators: Validators | None) -> dict[str, str]:
+    etag, last_modified = validators or (None, None)
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _not_modified(url: str, response: httpx.Response) -> Page:
+    headers = {key.lower(): value for key, value in response.headers.items()}
+    return Page(
         url=url,
-        code="too_many_redirects",
-    )
-
-
-async def _finish(
-    url: str, response: httpx.Response, settings: FetchSettings, policy: RetryPolicy
-) -> Page:
-    """Judge the final response by its headers, then read, sniff and decode the body."""
-    if not 200 <= response.status_code < 300:
-        raise _status_error(url, response, policy)
-    check_content_type(response.headers.get("content-type"), url)
-    content = await read_body(response, url, settings.max_body_bytes)
-    return build_page(
-        content,
-        url,
         final_url=str(response.url),
-        headers=response.headers,
-        status=response.status_code,
+        status=304,
+        headers=headers,
+        content=b"",
+        html="",
+        encoding="",
+        encoding_source="",
         fetched_at=datetime.now(UTC),
     )
+
+
+def _raise_for_status(url: str, response: httpx.Response, policy: RetryPolicy) -> None:
+    if not 200 <= response.status_code < 300:
+        raise _status_error(url, response, policy)
 
 
 def _status_error(url: str, response: httpx.Response, policy: RetryPolicy) -> FetchError:

@@ -24,7 +24,6 @@ run: an unreachable robots.txt already means "ask again later".
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,10 +35,8 @@ from scraper.config import CrawlSettings, FetchSettings
 from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
 from scraper.fetch.body import declared_length
 from scraper.fetch.boundary import httpx_errors
-from scraper.fetch.client import _timeouts
 from scraper.fetch.decoders import Decoder, make_decoder
-from scraper.fetch.redirects import checked_url, redirect_target, strip_credentials
-from scraper.fetch.redirects import origin as origin_of
+from scraper.fetch.hops import follow, within_deadline
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +52,7 @@ ACCEPT = "text/plain,*/*;q=0.1"
 # _DECODER_SLACK of room above the parse limit: we stop reading instead of losing the tail.
 _SLICE = 64
 _DECODER_SLACK = 128 * 1024
+_UNAVAILABLE_CODES = frozenset({"too_many_redirects", "unsupported_scheme", "invalid_url"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,16 +156,23 @@ async def fetch_robots(
     """Fetch and judge ``origin``/robots.txt. Never raises for network or server trouble."""
     origin = origin.rstrip("/")
     url = f"{origin}/robots.txt"
-    deadline = asyncio.timeout(fetch_settings.total_timeout)
+    cap = crawl_settings.robots_max_bytes
+
+    async def judge(response: httpx.Response) -> _Outcome:
+        return await _judge(response, url, cap)
+
+    work = follow(
+        url, client, fetch_settings, judge, headers={"Accept": ACCEPT}, max_redirects=MAX_REDIRECTS
+    )
     try:
-        async with deadline:
-            outcome = await _follow(url, client, fetch_settings, crawl_settings.robots_max_bytes)
+        outcome = await within_deadline(url, fetch_settings.total_timeout, work)
+    except PermanentFetchError as exc:
+        # A redirect chain we will not follow leaves robots.txt "unavailable" (RFC 9309
+        # §2.3.1.2), which allows everything; any other failure makes it unreachable.
+        unavailable = exc.code in _UNAVAILABLE_CODES
+        outcome = _Outcome(ALLOW_ALL, exc.message) if unavailable else _unreachable(exc.message)
     except FetchError as exc:
         outcome = _unreachable(f"{exc.code}: {exc.message}")
-    except TimeoutError:
-        if not deadline.expired():
-            raise
-        outcome = _unreachable(f"no complete response within {fetch_settings.total_timeout}s")
     log.info("robots.txt of %s: %s (%s)", origin, outcome.verdict, outcome.why)
     return RobotsRecord(
         origin=origin,
@@ -179,46 +184,6 @@ async def fetch_robots(
 
 def _unreachable(why: str) -> _Outcome:
     return _Outcome(DISALLOW_ALL, why)
-
-
-async def _follow(
-    url: str, client: httpx.AsyncClient, settings: FetchSettings, cap: int
-) -> _Outcome:
-    with httpx_errors(url):
-        current = checked_url(url, url)
-    chain = [str(current)]
-    left_origin = False  # once left, credentials stay dropped even if the chain comes back
-    for _ in range(MAX_REDIRECTS + 1):
-        request = client.build_request(
-            "GET", current, headers={"Accept": ACCEPT}, timeout=_timeouts(settings)
-        )
-        if left_origin:
-            strip_credentials(request)
-        auth = None if left_origin else httpx.USE_CLIENT_DEFAULT
-        with httpx_errors(url):
-            response = await client.send(request, stream=True, auth=auth, follow_redirects=False)
-            try:
-                target = _next_hop(response, url)
-                if isinstance(target, str):
-                    return _Outcome(ALLOW_ALL, f"unusable redirect: {target}")
-                if target is None:
-                    return await _judge(response, url, cap)
-            finally:
-                await response.aclose()
-        left_origin = left_origin or origin_of(target) != origin_of(current)
-        current = target
-        chain.append(str(current))
-    why = f"more than {MAX_REDIRECTS} redirects: {' -> '.join(chain)}"
-    return _Outcome(ALLOW_ALL, why)
-
-
-def _next_hop(response: httpx.Response, url: str) -> httpx.URL | str | None:
-    """Where a redirect points; None for a non-redirect; why not, for a Location we refuse."""
-    try:
-        with httpx_errors(url):  # an unparseable Location raises httpx.InvalidURL
-            return redirect_target(response, url)
-    except PermanentFetchError as exc:
-        return exc.message
 
 
 async def _judge(response: httpx.Response, url: str, cap: int) -> _Outcome:

@@ -1,4 +1,4 @@
-"""Story linking in record_article: new, duplicate (exact or near), updated, unchanged."""
+"""Story linking: new, duplicate (exact, or a near copy its text confirms), updated, unchanged."""
 
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from scraper.crawl.simhash import hamming
+from scraper.config import CrawlSettings
+from scraper.crawl.simhash import hamming, simhash
 from scraper.crawl.state import CrawlState, StoryResult
 from scraper.crawl.state_schema import to_unsigned
-from scraper.crawl.state_stories import NEAR_QUERY, band_variants, near_story
+from scraper.crawl.state_stories import (
+    MAX_CANDIDATES,
+    NEAR_QUERY,
+    band_variants,
+    lead_text,
+    link_story,
+    near_copy,
+    near_story,
+)
 from tests.crawl.state_support import BASE_HASH, HOUR, T0, raw, record, scalar, url, url_row
+from tests.crawl.test_simhash import FLOOD_COPY, FLOOD_OTHER, FLOOD_WIRE, WIRE, seed_pair
 
 FAR_HASH = ~BASE_HASH & (1 << 64) - 1  # differs in all 64 bits
 
@@ -155,3 +165,107 @@ def test_near_lookup_uses_the_band_indexes(tmp_path: Path) -> None:
 
 def _plan(conn: sqlite3.Connection, sql: str, params: list[str]) -> list[str]:
     return [str(row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+# -- near copies confirmed by their text ----------------------------------------------------------
+
+BITS = CrawlSettings().near_duplicate_bits
+OVERLAP = CrawlSettings().near_duplicate_overlap
+
+
+def _lead(state: CrawlState, n: int, text: str, simhash_value: int | None = None) -> StoryResult:
+    """Record ``text`` as a story of its own (max_distance -1: never near-linked)."""
+    value = simhash(text) if simhash_value is None else simhash_value
+    return record(state, url(n), f"fp-{n}", value, max_distance=-1, text=text)
+
+
+def _link(
+    path: Path, text: str, simhash_value: int | None = None, *, overlap: float = OVERLAP
+) -> StoryResult:
+    """What link_story decides for a new URL with ``text``, rolled back afterwards."""
+    value = simhash(text) if simhash_value is None else simhash_value
+    with raw(path) as conn:
+        conn.execute("BEGIN")
+        try:
+            return link_story(
+                conn,
+                url=url("new"),
+                fingerprint="fp-new",
+                simhash=value,
+                max_distance=BITS,
+                now="2024-05-01T12:00:00.000000+00:00",
+                text=text,
+                min_overlap=overlap,
+            )
+        finally:
+            conn.rollback()
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "crawl.sqlite"
+
+
+def test_a_reworded_copy_joins_its_story(path: Path) -> None:
+    with CrawlState.open(path) as state:
+        lead = _lead(state, 1, FLOOD_WIRE)
+        _lead(state, 2, WIRE)
+    assert _link(path, FLOOD_COPY) == StoryResult("duplicate", lead.story_id, url(1))
+
+
+def test_a_different_story_on_the_same_topic_stays_apart(path: Path) -> None:
+    with CrawlState.open(path) as state:
+        _lead(state, 1, FLOOD_WIRE)
+    assert _link(path, FLOOD_OTHER).kind == "new"
+    # Even as a simhash candidate (a chance match at distance 0), the text check refuses it.
+    assert _link(path, FLOOD_OTHER, simhash(FLOOD_WIRE)).kind == "new"
+    assert _link(path, FLOOD_OTHER, simhash(FLOOD_WIRE), overlap=0.05).kind == "duplicate"
+
+
+def test_the_seed_renderings_link_once_the_chrome_is_gone(path: Path) -> None:
+    chrome_free, clean = seed_pair()
+    with CrawlState.open(path) as state:
+        lead = _lead(state, 1, clean)
+    assert _link(path, chrome_free) == StoryResult("duplicate", lead.story_id, url(1))
+
+
+def test_the_best_overlap_wins_over_the_closest_hash(path: Path) -> None:
+    with CrawlState.open(path) as state:
+        # Its first four paragraphs with another story: 0.56 overlap, at distance 0.
+        opening = "\n\n".join(FLOOD_WIRE.split("\n\n")[:4])
+        _lead(state, 1, opening + "\n\n" + FLOOD_OTHER, simhash(FLOOD_COPY))
+        best = _lead(state, 2, FLOOD_WIRE, _flip(simhash(FLOOD_COPY), 1, 2, 3, 4, 5, 6))
+    assert _link(path, FLOOD_COPY, overlap=0.9).kind == "new"
+    assert _link(path, FLOOD_COPY, overlap=0.7) == StoryResult("duplicate", best.story_id, url(2))
+    assert _link(path, FLOOD_COPY) == StoryResult("duplicate", best.story_id, url(2))
+
+
+def test_only_the_closest_candidates_texts_are_read(path: Path) -> None:
+    base = simhash(FLOOD_WIRE)
+    with CrawlState.open(path) as state:
+        for n in range(MAX_CANDIDATES + 4):
+            _lead(state, n, f"unrelated story number {n}", _flip(base, *range(n % 8, 8)))
+    reads: list[str] = []
+    with raw(path) as conn:
+        conn.set_trace_callback(reads.append)
+        assert near_copy(conn, base, BITS, FLOOD_WIRE, OVERLAP) is None
+        conn.set_trace_callback(None)
+        plan = _plan(conn, "SELECT json_extract(json, '$.text') FROM articles WHERE url = ?", ["x"])
+    assert sum("FROM articles" in statement for statement in reads) == MAX_CANDIDATES
+    assert plan == ["SEARCH articles USING INDEX sqlite_autoindex_articles_1 (url=?)"]
+
+
+def test_a_lead_without_stored_text_confirms_nothing(path: Path) -> None:
+    with CrawlState.open(path) as state:
+        _lead(state, 1, FLOOD_WIRE)
+    with raw(path) as conn:
+        conn.execute("UPDATE articles SET json = json_remove(json, '$.text')")
+        conn.commit()
+        assert lead_text(conn, url(1)) == ""
+    assert _link(path, FLOOD_WIRE + " more").kind == "new"
+
+
+def test_text_and_overlap_come_together(path: Path) -> None:
+    CrawlState.open(path).close()
+    with raw(path) as conn, pytest.raises(ValueError, match="together"):
+        link_story(conn, url=url(1), fingerprint="fp", simhash=0, max_distance=3, now="t", text="x")

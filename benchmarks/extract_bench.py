@@ -1,6 +1,6 @@
 """Our extractor against plain trafilatura, on the same pages, in the same run, on one core.
 
-Usage: python benchmarks/extract_bench.py [DATASET_DIR] [--rounds N] [--out FILE]
+Usage: python benchmarks/extract_bench.py [DATASET_DIR] [--rounds N] [--out FILE] [--update-floor]
 
 DATASET_DIR defaults to ../shared/bench/scrapinghub next to the repository. Each extractor runs
 in its own process, both pinned to the same CPU, so speed is single-core speed and peak memory
@@ -10,17 +10,24 @@ of CPU time (the ratio uses it), so other work on a shared machine does not skew
 pages per second are shown beside it. The extractors take turns for ``--rounds`` passes each
 and each one's fastest pass counts. Both are scored with scraper.evaluate (the benchmark's
 published metric); the scores are saved as JSON.
+
+Regression gate: ``benchmarks/extract_floor.json`` holds the lowest F1, precision and recall we
+accept. The floor is printed under the table, and the script exits with status 1 and a loud
+message when one of our scores falls below it. ``--update-floor`` raises the floor to the scores
+of this run (rounded down to 3 decimals); it never lowers it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import resource
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +38,37 @@ from scraper.evaluate import EvalReport, Sample, load_dataset, score_predictions
 
 DEFAULT_DATASET = ROOT.parent / "shared" / "bench" / "scrapinghub"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "extract_bench.json"
+FLOOR_FILE = ROOT / "benchmarks" / "extract_floor.json"
+FLOOR_METRICS = ("f1", "precision", "recall")
 EXTRACTORS = ("scraper", "trafilatura")
+_EPSILON = 1e-9  # scores are compared as measured; the floor is already rounded down
+
+
+def load_floor(path: Path = FLOOR_FILE) -> dict[str, float]:
+    """The recorded floor: exactly the FLOOR_METRICS, each a number in [0, 1]."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or set(data) != set(FLOOR_METRICS):
+        raise ValueError(f"{path}: expected exactly the keys {', '.join(FLOOR_METRICS)}")
+    for name, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"{path}: {name} must be a number in [0, 1], not {value!r}")
+    return {name: float(data[name]) for name in FLOOR_METRICS}
+
+
+def below_floor(scores: Mapping[str, float], floor: Mapping[str, float]) -> list[str]:
+    """One line per metric whose score fell below the floor (empty: the gate passes)."""
+    return [
+        f"{name} {scores[name]:.4f} is below the floor {floor[name]:.3f}"
+        for name in FLOOR_METRICS
+        if scores[name] < floor[name] - _EPSILON
+    ]
+
+
+def raised_floor(scores: Mapping[str, float], floor: Mapping[str, float]) -> dict[str, float]:
+    """The floor raised to ``scores`` rounded down to 3 decimals, never lowered."""
+    return {
+        name: max(floor[name], math.floor(scores[name] * 1000) / 1000) for name in FLOOR_METRICS
+    }
 
 
 def _pin_to_one_core() -> None:
@@ -144,6 +181,9 @@ def main() -> None:
     parser.add_argument("dataset", nargs="?", default=str(DEFAULT_DATASET))
     parser.add_argument("--rounds", type=int, default=3, help="passes over the pages; best kept")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to save the scores (JSON)")
+    parser.add_argument(
+        "--update-floor", action="store_true", help="raise the floor to this run's scores"
+    )
     args = parser.parse_args()
 
     samples = load_dataset(Path(args.dataset))
@@ -157,6 +197,30 @@ def main() -> None:
     print(_table(reports, runs))
     _save(Path(args.out), samples, reports)
     print(f"\nscores saved to {args.out}")
+    ours = reports["scraper"]
+    sys.exit(_gate({"f1": ours.f1, "precision": ours.precision, "recall": ours.recall}, args))
+
+
+def _gate(scores: dict[str, float], args: argparse.Namespace) -> int:
+    """Print the floor beside our scores; 1 (and a loud message) if a score fell below it."""
+    floor = load_floor()
+    print(
+        f"\n{'floor':<12} {floor['f1']:6.3f} {floor['precision']:6.3f} {floor['recall']:6.3f}"
+        f"   ({FLOOR_FILE.name})"
+    )
+    failures = below_floor(scores, floor)
+    if failures:
+        banner = "!" * 72
+        lines = [banner, "EXTRACTION QUALITY REGRESSION: scraper scores below the recorded floor"]
+        lines += [f"  {line}" for line in failures]
+        lines += ["Fix the regression; the floor is never lowered to let it through.", banner]
+        print("\n".join(lines), file=sys.stderr)
+        return 1
+    if args.update_floor:
+        raised = raised_floor(scores, floor)
+        FLOOR_FILE.write_text(json.dumps(raised, indent=1) + "\n", encoding="utf-8")
+        print(f"floor raised to {raised}" if raised != floor else "floor unchanged")
+    return 0
 
 
 if __name__ == "__main__":

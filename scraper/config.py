@@ -52,6 +52,9 @@ class ExtractSettings(_Section):
     include_tables: bool = True
     min_words: int = Field(25, ge=0, description="fewer body words than this is NoContentError")
     fix_mojibake: bool = True
+    templates_path: Path = Field(
+        Path("state/templates.sqlite"), description="learned site templates (SQLite, WAL)"
+    )
 
 
 class SiteRules(_Section):

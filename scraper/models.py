@@ -54,7 +54,14 @@ class Article:
     tags: tuple[str, ...] = ()
     fetched_at: datetime | None = None
     extractor_version: str = ""
+    # How clean the extraction looks, in [0, 1], and what lowered it ("too_short", "link_dense",
+    # "teaser_or_truncated", "missing_title", "missing_date"): see scraper.extract.quality.
+    quality: float = 1.0
+    quality_reasons: tuple[str, ...] = ()
     dropped: tuple[DroppedBlock, ...] = field(default=(), repr=False)
+    # Hashes of the page's blocks, for learning the site's template (TemplateStore.learn); only
+    # filled when asked for, never saved with the article.
+    signatures: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def word_count(self) -> int:
@@ -86,4 +93,6 @@ class Article:
             "fingerprint": self.fingerprint,
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "extractor_version": self.extractor_version,
+            "quality": self.quality,
+            "quality_reasons": list(self.quality_reasons),
         }

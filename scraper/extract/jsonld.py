@@ -65,6 +65,7 @@ class JsonLdFacts:
     descriptions: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    expected_words: int | None = None  # the article's wordCount, or the words of its articleBody
 
 
 def read_jsonld(tree: LexborHTMLParser) -> JsonLdFacts:
@@ -92,7 +93,24 @@ def read_jsonld(tree: LexborHTMLParser) -> JsonLdFacts:
         descriptions=graph.texts(main, "description"),
         images=graph.images(main, "image", "thumbnailUrl", "primaryImageOfPage"),
         keywords=graph.keywords(article),
+        expected_words=_expected_words(article),
     )
+
+
+def _expected_words(article: dict[str, Any] | None) -> int | None:
+    """How long the page says its article is: the larger of wordCount and articleBody."""
+    if article is None:
+        return None
+    counts = []
+    raw = article.get("wordCount")
+    if isinstance(raw, str):
+        raw = int(raw) if raw.strip().isdigit() else None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        counts.append(int(raw))
+    body = article.get("articleBody")
+    if isinstance(body, str):
+        counts.append(len(body.split()))
+    return max(counts) if counts and max(counts) > 0 else None
 
 
 def decode_block(text: str | None) -> list[Any]:

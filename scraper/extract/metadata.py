@@ -76,6 +76,7 @@ class Metadata:
     description: str | None = None
     image: str | None = None
     tags: tuple[str, ...] = ()
+    expected_words: int | None = None  # JSON-LD wordCount or articleBody words (truncation check)
 
 
 def extract_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
@@ -103,6 +104,7 @@ def extract_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
         description=repair(first_text(ld.descriptions, meta.get(*DESCRIPTION_KEYS))),
         image=_first_url(url, ld.images, meta.get(*IMAGE_KEYS)),
         tags=_tags(ld, meta),
+        expected_words=ld.expected_words,
     )
 
 

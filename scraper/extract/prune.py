@@ -26,9 +26,27 @@ _NEVER_WIDGETS = frozenset({"html", "body", "main"})  # page-wide classes land o
 
 @dataclass(frozen=True, slots=True)
 class Pruned:
-    html: str  # the document left for trafilatura
+    """The pruned tree (changed in place), what was dropped, and the site's body if it named one.
+
+    The document is serialized only when asked for: most pages hand trafilatura a smaller
+    region of the tree instead, and a site template may still drop blocks first.
+    """
+
+    tree: LexborHTMLParser | None
     dropped: list[DroppedBlock]
-    narrowed: bool = False  # True when the site's body selector chose the article
+    body: LexborNode | None = None  # the element the site's body selector chose
+
+    @property
+    def narrowed(self) -> bool:
+        """True when the site's body selector chose the article."""
+        return self.body is not None
+
+    @property
+    def html(self) -> str:
+        """The document left for trafilatura."""
+        if self.body is not None:
+            return as_document(self.body.html or "")
+        return (self.tree.html or "") if self.tree is not None else ""
 
 
 def prune(tree: LexborHTMLParser, site: SiteRules | None, url: str) -> Pruned:
@@ -37,7 +55,7 @@ def prune(tree: LexborHTMLParser, site: SiteRules | None, url: str) -> Pruned:
     tree.strip_tags(rules.SILENT_TAGS, recursive=True)
     root = tree.body or tree.root
     if root is None:
-        return Pruned("", dropped)
+        return Pruned(None, dropped)
     total = len(_text(root))
     for rule, selector in rules.CHROME_SELECTORS:
         _drop(((f"prune:{rule}", n) for n in root.css(selector)), total, dropped)
@@ -45,11 +63,11 @@ def prune(tree: LexborHTMLParser, site: SiteRules | None, url: str) -> Pruned:
     _free_embedded_posts(root)
     merge_split_body(root)
     if site is not None:
-        narrowed = _apply_site_rules(root, site, dropped, url)
-        if narrowed is not None:
-            return Pruned(as_document(narrowed.html or ""), dropped, narrowed=True)
+        body = _apply_site_rules(root, site, dropped, url)
+        if body is not None:
+            return Pruned(tree, dropped, body)
     # trafilatura does not take a bare <body> for a document: hand it the whole page
-    return Pruned(tree.html or "", dropped)
+    return Pruned(tree, dropped)
 
 
 def _apply_site_rules(

@@ -39,8 +39,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("fingerprint", "TEXT NOT NULL"),
     ("fetched_at", "TEXT"),
     ("extractor_version", "TEXT NOT NULL"),
+    ("quality", "REAL NOT NULL DEFAULT 1.0"),
+    ("quality_reasons", "TEXT NOT NULL DEFAULT '[]'"),  # JSON array
 )
-_JSON_COLUMNS = frozenset({"authors", "tags"})
+_JSON_COLUMNS = frozenset({"authors", "tags", "quality_reasons"})
 _NAMES = [name for name, _ in COLUMNS]
 
 # Built from the constants above only; no value from a page ever reaches the SQL text.
@@ -70,6 +72,7 @@ class SqliteWriter:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute(SCHEMA)
+            _add_missing_columns(self._conn)
         except BaseException:
             self._conn.close()
             raise
@@ -91,6 +94,15 @@ class SqliteWriter:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Columns added since a database was created (every one has a default), so an output
+    database from an older version keeps working instead of failing every write."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+    for name, decl in COLUMNS:
+        if name not in present:
+            conn.execute(f"ALTER TABLE articles ADD COLUMN {name} {decl}")
 
 
 def article_row(article: Article) -> dict[str, Any]:

@@ -109,6 +109,7 @@ def test_graph_with_webpage_article_and_person_nodes() -> None:
             description="Soil, sun and patience: a first season, step by step.",
             image="https://blog.example.org/wp-content/uploads/garden.jpg",
             tags=("gardening", "vegetables"),
+            expected_words=1234,
         )
     )
 

@@ -56,8 +56,24 @@ def test_row_holds_every_value_with_lists_as_json(tmp_path: Path) -> None:
     assert row.pop("key_url") == CANONICAL
     assert json.loads(row["authors"]) == list(article.authors)
     assert json.loads(row["tags"]) == list(article.tags)
-    row["authors"], row["tags"] = list(article.authors), list(article.tags)
+    for name in ("authors", "tags", "quality_reasons"):
+        row[name] = json.loads(row[name])
     assert row == article.to_dict()
+
+
+def test_an_older_database_gains_the_new_columns(tmp_path: Path) -> None:
+    article = make_article()
+    with open_writers(write_settings(tmp_path, "sqlite")) as sink:
+        (path,) = sink.write(article)
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # as written by version 0.1.0
+        conn.execute("ALTER TABLE articles DROP COLUMN quality")
+        conn.execute("ALTER TABLE articles DROP COLUMN quality_reasons")
+        conn.commit()
+    with open_writers(write_settings(tmp_path, "sqlite")) as sink:
+        sink.write(article)
+    (row,) = _rows(path)
+    assert row["quality"] == article.quality
+    assert row["text"] == article.text
 
 
 def test_rescrape_updates_the_row_keyed_by_canonical_url(tmp_path: Path) -> None:

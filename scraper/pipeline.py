@@ -15,6 +15,7 @@ from scraper.config import Settings
 from scraper.errors import ScraperError
 from scraper.extract import extract_page
 from scraper.fetch import fetch, make_client, page_from_bytes
+from scraper.learn import template_for
 from scraper.models import Article, Page
 from scraper.write import open_writers
 
@@ -33,8 +34,9 @@ class Outcome:
 
 
 def extract_from_page(page: Page, settings: Settings) -> Article:
+    """Extract with the site's configured rules and the template learned for its host."""
     site = settings.site_rules(urlsplit(page.final_url).hostname or "")
-    return extract_page(page, settings.extract, site)
+    return extract_page(page, settings.extract, site, template_for(settings, page.final_url))
 
 
 def extract(html: str, url: str, settings: Settings | None = None) -> Article:

@@ -1,6 +1,8 @@
 """The command line: parse arguments, load Settings, call the pipeline, map errors to exit codes.
 
 Exit codes: 0 every input gave an article, 1 some failed, 2 usage or config error, 3 all failed.
+`crawl` adds: 3 when nothing was fetched and something failed, 75 when another crawl holds the
+state's lock, 143 after SIGTERM and 130 after SIGINT (both after a clean stop and a summary).
 Errors are one line on stderr naming the input and the reason; never a traceback
 (set SCRAPER_DEBUG=1 to see one for an unexpected internal error).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -25,6 +28,8 @@ from scraper.models import Article
 from scraper.pipeline import Outcome
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ALL_FAILED = 0, 1, 2, 3
+EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
+EXIT_SIGNALLED = {signal.SIGTERM: 143, signal.SIGINT: 130}
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
 
 
@@ -115,6 +120,80 @@ def eval_command(
         raise ConfigError(f"{dataset}: no ground-truth.json (expected html/*.html.gz beside it)")
     report = run_eval(dataset, _settings(config, None))
     typer.echo(format_report(report, worst=worst))
+
+
+@app.command("crawl")
+def crawl_command(
+    config: ConfigOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write articles into DIR.")
+    ] = None,
+    max_pages: Annotated[
+        int | None, typer.Option("--max-pages", min=1, help="Pages to fetch at most this run.")
+    ] = None,
+    max_time: Annotated[
+        float | None,
+        typer.Option("--max-time", min=0.001, help="Seconds before the run checkpoints."),
+    ] = None,
+    stats_json: Annotated[
+        Path | None, typer.Option("--stats-json", help="Also write the run's summary as JSON.")
+    ] = None,
+) -> None:
+    """Crawl every configured source once: new and changed articles, politely, resumably.
+
+    Safe to run from cron: an overlapping run exits 75 at once, and SIGTERM stops the run
+    cleanly (exit 143). One summary line goes to stderr.
+
+    Example:
+        scraper crawl --config /etc/scraper/config.yaml
+        scraper crawl --config config.yaml --max-time 800 --stats-json run.json
+    """
+    from scraper.crawl.lock import CrawlLockedError
+    from scraper.crawl.progress import for_stderr
+    from scraper.crawl.runner import crawl
+
+    settings = _settings(config, output)
+    try:
+        report = crawl(settings, max_pages=max_pages, max_time=max_time, progress=for_stderr())
+    except CrawlLockedError as exc:
+        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+    typer.echo(report.summary(), err=True)
+    if stats_json is not None:
+        _write_json(stats_json, report.as_dict())
+    raise typer.Exit(_crawl_exit_code(report.signal, fetched=report.fetched, failed=report.failed))
+
+
+@app.command("sources")
+def sources_command(
+    config: ConfigOpt = None,
+    due: Annotated[int, typer.Option("--due", min=0, help="Due URLs to list per source.")] = 10,
+) -> None:
+    """Show what a crawl would visit, per source, without fetching anything.
+
+    Example:
+        scraper sources --config /etc/scraper/config.yaml --due 20
+    """
+    from scraper.crawl.plan import describe_sources
+
+    typer.echo(describe_sources(_settings(config, None), due=due))
+
+
+def _crawl_exit_code(signum: int | None, *, fetched: int, failed: int) -> int:
+    if signum is not None:
+        return EXIT_SIGNALLED.get(signal.Signals(signum), EXIT_SOME_FAILED)
+    if failed == 0:
+        return EXIT_OK
+    return EXIT_ALL_FAILED if fetched == 0 else EXIT_SOME_FAILED
+
+
+def _write_json(path: Path, value: object) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        temp.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        temp.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _settings(config: Path | None, output: Path | None) -> Settings:

@@ -1,9 +1,12 @@
 """CrawlState: what a crawl has seen, fetched and concluded, kept in SQLite between runs.
 
 Every method that changes something is one transaction, so a crash (even SIGKILL) leaves the
-state as it was before the call or after it, never in between. The crawl loop relies on that:
-it writes a page's output files (idempotently) and then records the page here in one call; if
-the process dies before that call commits, the URL is still due and is simply done again.
+state as it was before the call or after it, never in between. The crawl loop relies on that.
+
+Output goes through an outbox: ``record_article`` commits the article with ``exported = 0``,
+the crawl writes it with the (idempotent) output writers, then ``mark_exported``. A crash
+before the commit leaves the URL due, so it is simply done again; a crash after it leaves the
+article in ``pending_exports``, which the next run writes out before anything else.
 
 URL statuses:
     pending   queued, not fetched yet (or failed transiently in fewer than failure_limit runs)
@@ -19,6 +22,7 @@ state_stories.py.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -27,10 +31,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from scraper.crawl.state_records import mark_changed, mark_done, store_article, to_json
+from scraper.crawl.state_records import (
+    ensure_url,
+    fail_url,
+    mark_changed,
+    mark_done,
+    save_robots_row,
+    store_article,
+    to_json,
+)
 from scraper.crawl.state_schema import STATUSES, connect, db_errors, parse_time, time_text
 from scraper.crawl.state_stories import StoryResult, link_story
-from scraper.write.encode import scrub
 
 __all__ = ["CrawlState", "FrontierItem", "StoryResult"]
 
@@ -125,19 +136,21 @@ class CrawlState:
         simhash: int,
         fetched_at: datetime,
         max_distance: int,
+        min_overlap: float | None = None,
     ) -> StoryResult:
         """Record a fetched article in one transaction: the URL becomes done (failures reset),
         its validators, fingerprint and canonical URL are kept, it is linked to a story, and
-        ``article`` (the Article.to_dict() form) is stored as the durable record."""
+        ``article`` (the Article.to_dict() form) is stored as the durable record.
+
+        With ``min_overlap`` a near story must also share that much of its lead's text with
+        ``article["text"]`` (state_stories.near_copy); without it the simhash decides alone.
+        A new or updated article that leads its story goes into the outbox (pending_exports);
+        a duplicate (a copy of another URL's story) or an unchanged article does not."""
         fingerprint = str(article["fingerprint"])
-        canonical = article.get("canonical_url")
+        text = None if min_overlap is None else str(article.get("text") or "")
         when = time_text(fetched_at)
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO urls (url, source, status, discovered_at) "
-                "VALUES (?, ?, 'pending', ?)",
-                (url, source, when),
-            )
+            ensure_url(conn, url, source, when)
             result = link_story(
                 conn,
                 url=url,
@@ -145,6 +158,8 @@ class CrawlState:
                 simhash=simhash,
                 max_distance=max_distance,
                 now=when,
+                text=text,
+                min_overlap=min_overlap,
             )
             mark_done(
                 conn,
@@ -152,11 +167,14 @@ class CrawlState:
                 fetched_at=when,
                 validators=(etag, last_modified),
                 fingerprint=fingerprint,
-                canonical_url=canonical,
+                canonical_url=article.get("canonical_url"),
                 simhash=simhash,
                 story_id=result.story_id,
             )
-            store_article(conn, url, article, story_id=result.story_id, fetched_at=when)
+            export = result.kind in {"new", "updated"} and result.of_url is None
+            store_article(
+                conn, url, article, story_id=result.story_id, fetched_at=when, export=export
+            )
         return result
 
     def record_not_modified(self, url: str, *, fetched_at: datetime) -> None:
@@ -176,26 +194,34 @@ class CrawlState:
         has failed in ``failure_limit`` different runs (several failures within one run, as
         marked by begin_run, count once; without a run every call counts)."""
         with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT failures, failed_run, status FROM urls WHERE url = ?", (url,)
-            ).fetchone()
-            if row is None:
-                raise KeyError(url)
-            failures, failed_run, status = row
-            counted = self._run_id is None or failed_run != self._run_id
-            if transient and counted:
-                failures += 1
-            if not transient or failures >= failure_limit:
-                status = "failed"
-            conn.execute(
-                "UPDATE urls SET status = ?, failures = ?, failed_run = ?, reason = ?, "
-                "tried_at = ? WHERE url = ?",
-                (status, failures, self._run_id, code, time_text(fetched_at), url),
+            fail_url(
+                conn,
+                url,
+                code=code,
+                transient=transient,
+                tried_at=time_text(fetched_at),
+                run_id=self._run_id,
+                failure_limit=failure_limit,
             )
 
     def record_skip(self, url: str, *, reason: str) -> None:
         """Deliberately not fetched or not kept; ``reason`` says why (robots_disallowed, ...)."""
         self._update(url, "status = 'skipped', reason = ?", (reason,))
+
+    # -- the outbox: recorded articles not yet written to the output -------------------------
+
+    def pending_exports(self, limit: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """(url, article dict) of every article still to be written out, oldest first."""
+        rows = self._read(
+            "SELECT url, json FROM articles WHERE exported = 0 ORDER BY fetched_at, url LIMIT ?",
+            (-1 if limit is None else max(limit, 0),),
+        )
+        return [(str(url), json.loads(text)) for url, text in rows]
+
+    def mark_exported(self, url: str) -> None:
+        """The article of ``url`` is in the output now; a no-op for an unknown URL."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE articles SET exported = 1 WHERE url = ?", (url,))
 
     # -- runs, robots.txt, diagnostics ---------------------------------------------------------
 
@@ -228,12 +254,7 @@ class CrawlState:
 
     def save_robots(self, origin: str, verdict: str, body: str, fetched_at: datetime) -> None:
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO robots (origin, verdict, body, fetched_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (origin) DO UPDATE SET verdict = excluded.verdict, "
-                "body = excluded.body, fetched_at = excluded.fetched_at",
-                (origin, verdict, scrub(body), time_text(fetched_at)),
-            )
+            save_robots_row(conn, origin, verdict, body, time_text(fetched_at))
 
     def counts(self, source: str | None = None) -> dict[str, int]:
         """How many URLs (of ``source``, or of all sources) are in each status."""

@@ -4,7 +4,8 @@ Tables (schema version 1, kept in ``PRAGMA user_version``):
 
     urls      every URL ever queued, one row each: the frontier and its history
     stories   one row per distinct story; its simhash split into four 16-bit bands, each indexed
-    articles  the article JSON of every URL recorded, upserted: what the output is derived from
+    articles  the article JSON of every URL recorded, upserted: what the output is derived from;
+              ``exported`` = 0 marks the outbox, articles not yet written to the output
     runs      one row per crawl run with its summary
     robots    the robots.txt cache per origin
 
@@ -69,8 +70,10 @@ _TABLES = (
         fingerprint TEXT NOT NULL,
         story_id    INTEGER NOT NULL REFERENCES stories (id),
         fetched_at  TEXT NOT NULL,
-        json        TEXT NOT NULL
+        json        TEXT NOT NULL,
+        exported    INTEGER NOT NULL DEFAULT 0 CHECK (exported IN (0, 1))
     )""",
+    "CREATE INDEX articles_outbox ON articles (fetched_at) WHERE exported = 0",
     """CREATE TABLE runs (
         id         INTEGER PRIMARY KEY,
         started_at TEXT NOT NULL,

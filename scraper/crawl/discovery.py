@@ -1,0 +1,176 @@
+"""Discovery: a source's feeds, sitemaps, section pages and start URLs -> URLs for the frontier.
+
+Every document is fetched through the PoliteFetcher (robots.txt, the host's turn, failure
+accounting), exactly like an article. Every URL found is normalised (the parsers already do so;
+start URLs are normalised here), filtered by the source's allow/deny patterns, and dropped
+(counted ``too_old``) if its item is dated before the age limit. What is left is queued with
+``CrawlState.add_links``, which also marks a known URL whose date moved as changed.
+
+Sitemaps: an index is followed breadth-first with a visited set (so cycles end), at most
+MAX_SITEMAP_DEPTH levels below the configured sitemap and at most MAX_SITEMAPS_PER_HOST
+documents per host per run. Child sitemaps and page URLs on another host than the sitemap
+that lists them are dropped unless one of the source's allow patterns accepts them: a sitemap
+speaks for its own host only (Nutch's strict mode).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, deque
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from scraper.config import Settings, SourceSettings
+from scraper.crawl.fetcher import PoliteFetcher, RobotsDisallowed
+from scraper.crawl.politeness import HostSkipped
+from scraper.crawl.stats import SourceStats
+from scraper.discover import Link, UrlFilter, normalise_url, parse_feed, parse_sitemap
+from scraper.discover import section_links as find_section_links
+from scraper.errors import ScraperError
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+DOCUMENT_MAX_BYTES = 50 * MiB  # a feed or sitemap, decompressed (the sitemaps.org limit)
+MAX_SITEMAP_DEPTH = 2
+MAX_SITEMAPS_PER_HOST = 100
+
+
+def _hostname(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+class _Found:
+    """The URLs of one source found so far: filtered, aged, deduplicated (newest date wins)."""
+
+    def __init__(self, source: SourceSettings, stats: SourceStats, cutoff: datetime | None):
+        self.links: dict[str, datetime | None] = {}
+        self._filter = UrlFilter.from_source(source)
+        # Only explicit allow patterns can vouch for a URL on a host a sitemap cannot speak for.
+        self._off_host = UrlFilter(source.allow, ()) if source.allow else None
+        self._stats = stats
+        self._cutoff = cutoff
+
+    def off_host_ok(self, url: str, home: str) -> bool:
+        if _hostname(url) == home:
+            return True
+        return self._off_host is not None and self._off_host.accepts(url)
+
+    def add(self, link: Link) -> None:
+        if not self._filter.accepts(link.url):
+            self._stats.skip("filtered")
+            return
+        cutoff, published = self._cutoff, link.published
+        if cutoff is not None and published is not None and published < cutoff:
+            self._stats.skip("too_old")
+            return
+        known = self.links.get(link.url)
+        if link.url not in self.links or (
+            link.published is not None and (known is None or link.published > known)
+        ):
+            self.links[link.url] = link.published
+
+
+class Discovery:
+    """Finds the URLs of each source; one instance per run (it keeps per-host sitemap counts)."""
+
+    def __init__(self, fetcher: PoliteFetcher, settings: Settings, *, now: datetime) -> None:
+        self._fetcher = fetcher
+        self._settings = settings
+        self._now = now
+        self._sitemaps_per_host: Counter[str] = Counter()
+
+    async def source(
+        self, source: SourceSettings, stats: SourceStats
+    ) -> list[tuple[str, datetime | None]]:
+        """Every URL ``source`` lists right now, ready for ``CrawlState.add_links``."""
+        found = _Found(source, stats, self._cutoff(source))
+        for url in source.start_urls:
+            normal = normalise_url(url)
+            if normal is None:
+                log.warning("%s: start URL %s is not a usable http(s) URL", source.name, url)
+                stats.fail("invalid_url")
+            else:
+                found.add(Link(normal))
+        for url in source.feeds:
+            await self._feed(url, found, stats)
+        await self._sitemaps(source, found, stats)
+        for url in source.sections:
+            await self._section(url, found, stats)
+        stats.add("found", len(found.links))
+        return list(found.links.items())
+
+    def _cutoff(self, source: SourceSettings) -> datetime | None:
+        days = source.max_age_days or self._settings.crawl.max_age_days
+        return None if days is None else self._now - timedelta(days=days)
+
+    async def _feed(self, url: str, found: _Found, stats: SourceStats) -> None:
+        try:
+            document = await self._fetcher.document(url, max_bytes=DOCUMENT_MAX_BYTES)
+            links = parse_feed(document.content, document.final_url)
+        except ScraperError as exc:
+            _count_error(exc, url, stats)
+            return
+        for link in links:
+            found.add(link)
+
+    async def _section(self, url: str, found: _Found, stats: SourceStats) -> None:
+        try:
+            page = await self._fetcher.page(url)
+            links = find_section_links(page.html, page.final_url)
+        except ScraperError as exc:
+            _count_error(exc, url, stats)
+            return
+        for link in links:
+            found.add(link)
+
+    async def _sitemaps(self, source: SourceSettings, found: _Found, stats: SourceStats) -> None:
+        queue = deque((url, 0) for url in source.sitemaps)
+        visited: set[str] = set()
+        while queue:
+            url, depth = queue.popleft()
+            normal = normalise_url(url)
+            if normal is None or normal in visited:
+                continue
+            visited.add(normal)
+            home = _hostname(normal)
+            if self._sitemaps_per_host[home] >= MAX_SITEMAPS_PER_HOST:
+                stats.skip("sitemap_limit")
+                continue
+            self._sitemaps_per_host[home] += 1
+            children = await self._sitemap(normal, home, found, stats)
+            for child in children:
+                if depth + 1 > MAX_SITEMAP_DEPTH:
+                    stats.skip("sitemap_too_deep")
+                elif found.off_host_ok(child, home):
+                    queue.append((child, depth + 1))
+                else:
+                    stats.skip("off_host")
+
+    async def _sitemap(self, url: str, home: str, found: _Found, stats: SourceStats) -> list[str]:
+        """Read one sitemap: its page links go to ``found``; its child sitemaps are returned."""
+        try:
+            document = await self._fetcher.document(url, max_bytes=DOCUMENT_MAX_BYTES)
+        except ScraperError as exc:
+            _count_error(exc, url, stats)
+            return []
+        result = parse_sitemap(document.content, document.final_url)
+        if result.truncated:
+            log.warning("sitemap %s was only partly read (too big, or a broken gzip)", url)
+        for link in result.links:
+            if found.off_host_ok(link.url, home):
+                found.add(link)
+            else:
+                stats.skip("off_host")
+        return list(result.sitemaps)
+
+
+def _count_error(exc: ScraperError, url: str, stats: SourceStats) -> None:
+    """A discovery document that could not be used: a skip when we chose not to fetch it."""
+    if isinstance(exc, RobotsDisallowed):
+        stats.skip(exc.code)
+    elif isinstance(exc, HostSkipped):
+        stats.skip(exc.reason)
+    else:
+        log.warning("discovery: %s: %s", url, exc.message)
+        stats.fail(exc.code)

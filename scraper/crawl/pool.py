@@ -1,0 +1,161 @@
+"""The extraction pool: CPU-bound extraction in worker processes, each page under a time limit.
+
+Extraction runs in a bounded pebble ``ProcessPool``. A page that takes longer than the limit has
+its worker killed and replaced (ExtractError ``extraction_timeout``); a worker that dies (a
+parser segfault, the OOM killer) costs only the page it was on (``extractor_crashed``). Either
+way the crawl goes on with a fresh worker.
+
+Workers are started from a "forkserver" (falling back to "spawn"), never by plain fork: a
+forked child would inherit the crawl's open descriptors, the run lock's flock among them, and
+keep the lock alive after the crawl died. The forkserver imports the extraction code once, so
+replacing a killed worker costs a fork, not a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+from scraper.config import ExtractSettings, SiteRules
+from scraper.crawl.simhash import simhash
+from scraper.errors import ExtractError
+from scraper.extract import SiteTemplate, extract_page
+from scraper.models import Article, Page
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EXTRACTION_TIMEOUT = "extraction_timeout"
+EXTRACTOR_CRASHED = "extractor_crashed"
+EXTRACTOR_ERROR = "extractor_error"
+# Modules the forkserver imports once, so that every worker it forks starts warm.
+_PRELOAD = ["scraper.crawl.pool"]
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What a worker hands back for one page: the article and its simhash."""
+
+    article: Article
+    simhash: int
+
+
+def extract_in_worker(
+    page: Page, settings: ExtractSettings, rules: SiteRules | None, template: SiteTemplate | None
+) -> Extracted:
+    """Runs inside a worker: extract the article and fingerprint its text for story linking."""
+    try:
+        article = extract_page(page, settings, rules, template)
+    except ExtractError:
+        raise
+    except Exception as exc:
+        # A bug met on one odd page must cost that page, not the run; the message and the
+        # worker's log say what it was.
+        log.exception("extractor failed on %s", page.url)
+        raise ExtractError(
+            f"extractor failed: {type(exc).__name__}: {exc}", url=page.url, code=EXTRACTOR_ERROR
+        ) from None
+    return Extracted(article, simhash(article.text))
+
+
+def _init_worker() -> None:
+    # Ctrl-C reaches the whole process group; the crawl drains in-flight pages on SIGINT, so a
+    # worker must finish its page rather than die with a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+def worker_count(configured: int) -> int:
+    """crawl.extract_workers, where 0 means one per core."""
+    return configured if configured > 0 else max(os.cpu_count() or 1, 1)
+
+
+class ExtractionPool:
+    """``async with ExtractionPool(workers, timeout) as pool: await pool.extract(...)``."""
+
+    def __init__(self, workers: int, timeout: float) -> None:
+        self.workers = worker_count(workers)
+        self.timeout = timeout
+        self._pool: ProcessPool | None = None
+
+    async def extract(
+        self,
+        page: Page,
+        settings: ExtractSettings,
+        rules: SiteRules | None,
+        template: SiteTemplate | None = None,
+    ) -> Extracted:
+        """Extract ``page`` in a worker. Raises what extraction raises (NoContentError, ...),
+        or ExtractError coded extraction_timeout / extractor_crashed."""
+        return await self.run(extract_in_worker, page, settings, rules, template, url=page.url)
+
+    async def run(self, function: Callable[..., T], *args: Any, url: str | None = None) -> T:
+        """Run a module-level ``function(*args)`` in a worker under the time limit."""
+        future = self._started().schedule(function, args=args, timeout=self.timeout)
+        try:
+            return await asyncio.wrap_future(future)
+        except TimeoutError:
+            raise ExtractError(
+                f"extraction took longer than {self.timeout:g}s; the worker was stopped",
+                url=url,
+                code=EXTRACTION_TIMEOUT,
+            ) from None
+        except ProcessExpired as exc:
+            raise ExtractError(
+                f"the extraction worker died (exit code {exc.exitcode})",
+                url=url,
+                code=EXTRACTOR_CRASHED,
+            ) from None
+        except BrokenProcessPool as exc:
+            # pebble gives up on a pool whose workers keep dying as they start; a new pool
+            # for the next page is all the recovery there is.
+            self.close()
+            raise ExtractError(
+                f"the extraction pool broke: {exc}", url=url, code=EXTRACTOR_CRASHED
+            ) from None
+
+    def close(self) -> None:
+        """Stop the workers; a page still being extracted is abandoned."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
+            pool.join()
+
+    async def __aenter__(self) -> ExtractionPool:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # Joining waits for worker processes to exit: not work for the event loop's thread.
+        await asyncio.to_thread(self.close)
+
+    def _started(self) -> ProcessPool:
+        # Started on first use, so a run with nothing to extract never starts a process.
+        if self._pool is None:
+            self._pool = ProcessPool(
+                max_workers=self.workers, initializer=_init_worker, context=_context()
+            )
+        return self._pool

@@ -9,38 +9,36 @@ Errors are one line on stderr naming the input and the reason; never a traceback
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import signal
 import sys
-from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from scraper import pipeline
-from scraper.config import Settings, load_settings
+from scraper.cli_output import (
+    EXIT_ALL_FAILED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    EXIT_USAGE,
+    OutputFormat,
+    collect,
+    crawl_exit_code,
+    error_line,
+    report,
+    settings_from,
+    write_json,
+)
 from scraper.errors import ConfigError, ScraperError
-from scraper.models import Article
-from scraper.pipeline import Outcome
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ALL_FAILED = 0, 1, 2, 3
-EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
-EXIT_SIGNALLED = {signal.SIGTERM: 143, signal.SIGINT: 130}
-HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
-Sources = Annotated[list[str], typer.Argument(help="URLs, HTML files, or - for stdin.")]
-Paths = Annotated[list[Path], typer.Argument(help="HTML files (.html, .htm, .html.gz) or dirs.")]
+Sources = Annotated[
+    list[str], typer.Argument(help="URLs, HTML or WARC files, folders of them, or - for stdin.")
+]
+Paths = Annotated[
+    list[str], typer.Argument(help="HTML files (.html, .htm, .html.gz), WARC files, or folders.")
+]
 BaseUrl = Annotated[
     str | None, typer.Option("--url", help="The URL a local file or stdin was fetched from.")
 ]
@@ -76,9 +74,9 @@ def scrape_command(
         scrape https://example.com/news/story --format json
         scrape saved.html --url https://example.com/news/story
     """
-    settings = _settings(config, output)
-    outcomes = _collect(sources, url, settings, allow_network=True)
-    raise typer.Exit(_report(outcomes, fmt, settings, explain))
+    settings = settings_from(config, output)
+    outcomes = collect(sources, url, settings, allow_network=True)
+    raise typer.Exit(report(outcomes, fmt, settings, explain))
 
 
 @app.command("extract")
@@ -90,15 +88,17 @@ def extract_command(
     config: ConfigOpt = None,
     explain: ExplainOpt = False,
 ) -> None:
-    """Extract articles from stored HTML files without touching the network.
+    """Extract articles from stored HTML files or WARC archives without touching the network.
+
+    Re-extracting a crawl's WARC archive applies today's rules to old pages.
 
     Example:
         scraper extract pages/ --format json --output out/
+        scraper extract archive/crawl-000007-20251117T080000Z.warc.gz --format json
     """
-    settings = _settings(config, output)
-    files = [str(path) for path in _expand(paths)]
-    outcomes = _collect(files, url, settings, allow_network=False)
-    raise typer.Exit(_report(outcomes, fmt, settings, explain))
+    settings = settings_from(config, output)
+    outcomes = collect(paths, url, settings, allow_network=False)
+    raise typer.Exit(report(outcomes, fmt, settings, explain))
 
 
 @app.command("eval")
@@ -118,8 +118,34 @@ def eval_command(
 
     if not (dataset / "ground-truth.json").is_file():
         raise ConfigError(f"{dataset}: no ground-truth.json (expected html/*.html.gz beside it)")
-    report = run_eval(dataset, _settings(config, None))
+    report = run_eval(dataset, settings_from(config, None))
     typer.echo(format_report(report, worst=worst))
+
+
+@app.command("learn")
+def learn_command(
+    sources: Annotated[
+        list[str], typer.Argument(help="Article URLs, HTML files (.html, .html.gz) or folders.")
+    ],
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="The site every source belongs to (files with no canonical)."),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Learn each site's template (the blocks it repeats on its pages) from sample articles.
+
+    Example:
+        scraper learn https://news.example/a https://news.example/b https://news.example/c
+        scraper learn saved/ --host news.example
+    """
+    from scraper.learn import format_learn_report, learn_from_files
+
+    result = learn_from_files(sources, settings_from(config, None), host=host)
+    typer.echo(format_learn_report(result))
+    if result.skipped == 0:
+        raise typer.Exit(EXIT_OK)
+    raise typer.Exit(EXIT_ALL_FAILED if result.skipped == len(result.pages) else EXIT_SOME_FAILED)
 
 
 @app.command("crawl")
@@ -152,16 +178,16 @@ def crawl_command(
     from scraper.crawl.progress import for_stderr
     from scraper.crawl.runner import crawl
 
-    settings = _settings(config, output)
+    settings = settings_from(config, output)
     try:
         report = crawl(settings, max_pages=max_pages, max_time=max_time, progress=for_stderr())
     except CrawlLockedError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        error_line(exc)
         raise typer.Exit(EXIT_LOCKED) from None
     typer.echo(report.summary(), err=True)
     if stats_json is not None:
-        _write_json(stats_json, report.as_dict())
-    raise typer.Exit(_crawl_exit_code(report.signal, fetched=report.fetched, failed=report.failed))
+        write_json(stats_json, report.as_dict())
+    raise typer.Exit(crawl_exit_code(report.signal, fetched=report.fetched, failed=report.failed))
 
 
 @app.command("sources")
@@ -176,137 +202,7 @@ def sources_command(
     """
     from scraper.crawl.plan import describe_sources
 
-    typer.echo(describe_sources(_settings(config, None), due=due))
-
-
-def _crawl_exit_code(signum: int | None, *, fetched: int, failed: int) -> int:
-    if signum is not None:
-        return EXIT_SIGNALLED.get(signal.Signals(signum), EXIT_SOME_FAILED)
-    if failed == 0:
-        return EXIT_OK
-    return EXIT_ALL_FAILED if fetched == 0 else EXIT_SOME_FAILED
-
-
-def _write_json(path: Path, value: object) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        temp.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        temp.replace(path)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
-def _settings(config: Path | None, output: Path | None) -> Settings:
-    settings = load_settings(config)
-    if output is None:
-        return settings
-    write = settings.write.model_copy(update={"output_dir": output})
-    return settings.model_copy(update={"write": write})
-
-
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.name.endswith(HTML_SUFFIXES))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise ConfigError(f"{path}: no such file or directory")
-    return files
-
-
-def _collect(
-    sources: Sequence[str], base_url: str | None, settings: Settings, *, allow_network: bool
-) -> list[Outcome]:
-    """One Outcome per source, in input order: URLs are fetched, files and stdin read locally."""
-    urls = [s for s in sources if _is_url(s)]
-    if urls and not allow_network:
-        raise ConfigError(f"{urls[0]}: this command reads local files only")
-    local = {s: _extract_local(s, base_url, settings) for s in sources if not _is_url(s)}
-    fetched = dict(zip(urls, pipeline.scrape_many(urls, settings), strict=True))
-    return [local[s] if s in local else fetched[s] for s in sources]
-
-
-def _is_url(source: str) -> bool:
-    return source.lower().startswith(("http://", "https://"))
-
-
-def _extract_local(source: str, base_url: str | None, settings: Settings) -> Outcome:
-    if source == "-":
-        if base_url is None:
-            raise ConfigError("reading stdin needs --url URL (the page's address)")
-        content = sys.stdin.buffer.read()
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(f"{source}: not a URL (http/https) and no such file")
-        content = _read_html_file(path)
-    page_url = base_url or Path(source).resolve().as_uri()
-    try:
-        return Outcome(source, article=pipeline.extract_bytes(content, page_url, settings))
-    except ScraperError as exc:
-        exc.url = exc.url or source
-        return Outcome(source, error=exc)
-
-
-def _read_html_file(path: Path) -> bytes:
-    import gzip
-
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.name.endswith(".gz") else data
-
-
-def _report(outcomes: list[Outcome], fmt: OutputFormat, settings: Settings, explain: bool) -> int:
-    if settings.write.output_dir is not None:
-        outcomes = pipeline.write_outcomes(outcomes, settings)
-    for outcome in outcomes:
-        if outcome.article is not None:
-            if explain:
-                _explain(outcome.source, outcome.article)
-            _emit(outcome, fmt)
-        elif outcome.error is not None:
-            typer.echo(f"error: {_one_line(str(outcome.error))}", err=True)
-    return _exit_code(outcomes)
-
-
-def _emit(outcome: Outcome, fmt: OutputFormat) -> None:
-    if outcome.paths:
-        for path in outcome.paths:
-            typer.echo(str(path))
-        return
-    assert outcome.article is not None
-    typer.echo(render(outcome.article, fmt))
-
-
-def render(article: Article, fmt: OutputFormat) -> str:
-    """The article as printed on stdout in the chosen format."""
-    if fmt is OutputFormat.json:
-        return json.dumps(article.to_dict(), ensure_ascii=False)
-    if fmt is OutputFormat.markdown:
-        head = f"# {article.title}\n\n" if article.title else ""
-        return f"{head}{article.text}\n"
-    head = f"{article.title}\n\n" if article.title else ""
-    return f"{head}{article.text}\n"
-
-
-def _explain(source: str, article: Article) -> None:
-    typer.echo(f"explain: {source}: {len(article.dropped)} block(s) dropped", err=True)
-    for block in article.dropped:
-        snippet = _one_line(block.text)
-        snippet = snippet if len(snippet) <= 100 else snippet[:97] + "..."
-        typer.echo(f"  dropped [{block.rule}] {snippet}", err=True)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _exit_code(outcomes: Sequence[Outcome]) -> int:
-    failed = sum(outcome.error is not None for outcome in outcomes)
-    if failed == 0:
-        return EXIT_OK
-    return EXIT_ALL_FAILED if failed == len(outcomes) else EXIT_SOME_FAILED
+    typer.echo(describe_sources(settings_from(config, None), due=due))
 
 
 def _configure_logging() -> None:
@@ -324,17 +220,17 @@ def _run(command: typer.Typer) -> None:
     try:
         command()
     except ConfigError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        error_line(exc)
         sys.exit(EXIT_USAGE)
     except ScraperError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        error_line(exc)
         sys.exit(EXIT_ALL_FAILED)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("SCRAPER_DEBUG"):
             raise
-        typer.echo(f"error: internal error: {type(exc).__name__}: {_one_line(str(exc))}", err=True)
+        error_line(RuntimeError(f"internal error: {type(exc).__name__}: {exc}"))
         sys.exit(EXIT_ALL_FAILED)
 
 

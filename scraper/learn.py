@@ -12,7 +12,6 @@ Like ``pipeline``, this module wires stages (fetch, extract) and holds no rules 
 from __future__ import annotations
 
 import asyncio
-import gzip
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,15 +19,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scraper.config import Settings
-from scraper.errors import ConfigError, ScraperError
+from scraper.errors import ScraperError
 from scraper.extract import extract_page
 from scraper.extract.templates import SiteTemplate, TemplateStore, host_key
 from scraper.fetch import fetch, make_client, page_from_bytes
+from scraper.inputs import expand, is_url, read_html
 from scraper.models import Page
 
 __all__ = ["LearnReport", "LearnedPage", "format_learn_report", "learn_from_files", "template_for"]
-
-_HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +66,7 @@ def learn_from_files(
     path = settings.extract.templates_path
     results: list[LearnedPage] = []
     with TemplateStore(path) as store:
-        for source, page in _pages(_expand([str(s) for s in sources]), settings):
+        for source, page in _pages(expand(str(s) for s in sources), settings):
             if isinstance(page, ScraperError):
                 results.append(LearnedPage(source, "skipped", reason=page.message))
                 continue
@@ -128,35 +126,15 @@ def _web_host(url: str | None) -> str | None:
 
 def _pages(sources: list[str], settings: Settings) -> list[tuple[str, Page | ScraperError]]:
     """Each source as a Page (or the error that kept it from being one), in input order."""
-    urls = [s for s in sources if s.lower().startswith(("http://", "https://"))]
+    urls = [s for s in sources if is_url(s)]
     pages = asyncio.run(_fetch_politely(urls, settings)) if urls else []
     fetched = dict(zip(urls, pages, strict=True))
     return [(s, fetched[s] if s in fetched else _read(s)) for s in sources]
 
 
-def _expand(sources: list[str]) -> list[str]:
-    """Folders replaced by the HTML files in them, in name order."""
-    expanded: list[str] = []
-    for source in sources:
-        path = Path(source)
-        if path.is_dir():
-            found = (p for p in sorted(path.rglob("*")) if p.name.endswith(_HTML_SUFFIXES))
-            expanded.extend(str(p) for p in found)
-        else:
-            expanded.append(source)
-    return expanded
-
-
 def _read(source: str) -> Page | ScraperError:
-    path = Path(source)
-    if not path.is_file():
-        return ConfigError(f"{source}: not a URL (http/https) and no such file")
     try:
-        data = path.read_bytes()
-        content = gzip.decompress(data) if path.name.endswith(".gz") else data
-        return page_from_bytes(content, path.resolve().as_uri())
-    except (OSError, gzip.BadGzipFile, EOFError) as exc:
-        return ConfigError(f"{source}: cannot read: {exc}")
+        return page_from_bytes(read_html(Path(source)), Path(source).resolve().as_uri())
     except ScraperError as exc:
         return exc
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-import trafilatura
-
 from scraper.config import ExtractSettings
 from scraper.errors import ExtractError
 
@@ -46,6 +44,10 @@ def main_blocks(html: str, settings: ExtractSettings, url: str) -> list[Block]:
     """Run trafilatura on ``html`` (a decoded string, never bytes) and return its blocks."""
     if not html.strip():
         return []
+    # Imported on first use: a crawl's main process loads this package for its types but
+    # extracts nothing itself, and trafilatura would cost it ~35 MiB.
+    import trafilatura
+
     try:
         document = trafilatura.bare_extraction(
             html,

@@ -105,11 +105,6 @@ class CrawlSettings(_Section):
     extract_workers: int = Field(0, ge=0, description="extraction processes; 0 = one per core")
     extract_timeout: float = Field(30.0, gt=0, description="seconds one page may take")
     warc_dir: Path | None = Field(None, description="archive raw responses as WARC here")
-    # Syndicated copies of one story measured 10-13 bits apart, unrelated stories ~30-34:
-    # the bits only pick candidates, and the shingle overlap below confirms them.
-    near_duplicate_bits: int = Field(
-        16, ge=0, le=16, description="simhash distance within which a text may be a copy"
-    )
     # Copies measured 0.79-0.90, different stories on one topic sharing boilerplate 0.06-0.10.
     near_duplicate_overlap: float = Field(
         0.5, ge=0, le=1, description="share of word 3-shingles a copy shares with its story"

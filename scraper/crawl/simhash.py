@@ -11,13 +11,18 @@ between the two texts' shingle-count vectors. Replacing ~1% of the shingles cost
 costs ~6-7 bits. Measured on a 209-word story (tests/crawl/test_simhash.py): one word changed
 5 bits, a short line added 3, a sentence reworded 8; unrelated stories sit near 32. Real
 syndicated copies are reworded in several places: two renderings of one wire story measured 10
-and 13 bits apart (tests/crawl/test_state_stories.py). Linking at ~16 bits alone would not
-do: two random hashes are that close with p ~ 4e-5, a few chance matches per article against
-100,000 stories. So simhash only picks candidates, and ``containment`` of the texts decides.
+and 13 bits apart. Linking at ~16 bits alone would not do: two random hashes are that close
+with p ~ 4e-5, a few chance matches per article against 100,000 stories, and no index finds
+hashes 16 bits apart without reading a large share of them. So story linking does not use the
+simhash (it is kept per URL): ``sketch`` picks candidates, and ``containment`` of the texts decides.
 
 ``containment`` compares the sets of word 3-shingles: |A & B| / min(|A|, |B|). Dividing by the
 smaller set makes a shortened copy (a teaser, a copy without the last paragraphs) or a copy with
 a line added still score high, where Jaccard would be pulled down by the difference in length.
+
+``sketch`` keeps the k smallest shingle hashes of a text (a bottom-k MinHash sketch): two texts
+share a sketch value only by sharing that shingle, so an index on the values finds the texts
+that may share many shingles with a new one (state_stories.py explains the choice of k).
 
 The shingle hash is blake2b, not ``hash()``: the value is stored across runs and processes, and
 ``hash()`` of a str is salted per process.
@@ -26,6 +31,7 @@ The shingle hash is blake2b, not ``hash()``: the value is stored across runs and
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -78,6 +84,12 @@ def hamming(a: int, b: int) -> int:
 def shingles(text: str) -> frozenset[str]:
     """The set of the text's word 3-shingles, folded as for the simhash."""
     return frozenset(_shingles(words(text)))
+
+
+def sketch(shingle_set: frozenset[str], size: int) -> list[int]:
+    """The ``size`` smallest 64-bit hashes of the shingles (fewer for a shorter text), ascending.
+    The hash is the simhash's own, so the values are stable across processes."""
+    return heapq.nsmallest(size, {_feature_hash(shingle) for shingle in shingle_set})
 
 
 def containment(first: frozenset[str], second: frozenset[str]) -> float:

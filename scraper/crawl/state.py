@@ -135,19 +135,18 @@ class CrawlState:
         last_modified: str | None,
         simhash: int,
         fetched_at: datetime,
-        max_distance: int,
         min_overlap: float | None = None,
     ) -> StoryResult:
         """Record a fetched article in one transaction: the URL becomes done (failures reset),
         its validators, fingerprint and canonical URL are kept, it is linked to a story, and
         ``article`` (the Article.to_dict() form) is stored as the durable record.
 
-        With ``min_overlap`` a near story must also share that much of its lead's text with
-        ``article["text"]`` (state_stories.near_copy); without it the simhash decides alone.
+        With ``min_overlap`` a story whose lead shares that much of its text with
+        ``article["text"]`` takes it (state_stories.near_copy); without it only the fingerprint.
         A new or updated article that leads its story goes into the outbox (pending_exports);
         a duplicate (a copy of another URL's story) or an unchanged article does not."""
         fingerprint = str(article["fingerprint"])
-        text = None if min_overlap is None else str(article.get("text") or "")
+        text = str(article.get("text") or "")
         when = time_text(fetched_at)
         with self._transaction() as conn:
             ensure_url(conn, url, source, when)
@@ -155,8 +154,6 @@ class CrawlState:
                 conn,
                 url=url,
                 fingerprint=fingerprint,
-                simhash=simhash,
-                max_distance=max_distance,
                 now=when,
                 text=text,
                 min_overlap=min_overlap,

@@ -3,14 +3,17 @@
 Tables (schema version 1, kept in ``PRAGMA user_version``):
 
     urls      every URL ever queued, one row each: the frontier and its history
-    stories   one row per distinct story; its simhash split into four 16-bit bands, each indexed
+    stories   one row per distinct story, known by its lead URL
+    story_sketch  the bottom-k shingle hashes of each story's lead text, indexed by value:
+              how near copies find their story (state_stories.py)
     articles  the article JSON of every URL recorded, upserted: what the output is derived from;
               ``exported`` = 0 marks the outbox, articles not yet written to the output
     runs      one row per crawl run with its summary
     robots    the robots.txt cache per origin
 
 Times are stored as ISO 8601 text in UTC with a fixed width, so text order is time order.
-Simhashes are stored as signed 64-bit integers, since SQLite has no unsigned type.
+Simhashes and sketch values are stored as signed 64-bit integers, since SQLite has no
+unsigned type.
 """
 
 from __future__ import annotations
@@ -25,8 +28,6 @@ from scraper.errors import ConfigError, ScraperError, WriteError
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000
-BANDS = 4
-BAND_BITS = 16
 STATUSES = ("pending", "changed", "done", "failed", "skipped")
 
 # The tables reference each other (urls.story_id -> stories, stories.lead_url -> urls); SQLite
@@ -56,14 +57,16 @@ _TABLES = (
     """CREATE TABLE stories (
         id         INTEGER PRIMARY KEY,
         lead_url   TEXT NOT NULL REFERENCES urls (url),
-        simhash    INTEGER NOT NULL,
-        band0      INTEGER NOT NULL,
-        band1      INTEGER NOT NULL,
-        band2      INTEGER NOT NULL,
-        band3      INTEGER NOT NULL,
         created_at TEXT NOT NULL
     )""",
-    *(f"CREATE INDEX stories_band{band} ON stories (band{band})" for band in range(BANDS)),
+    # WITHOUT ROWID: the primary key serves a story's refresh, and the key index (which holds
+    # the primary key too) answers the candidate query without touching the table.
+    """CREATE TABLE story_sketch (
+        story_id INTEGER NOT NULL REFERENCES stories (id),
+        key      INTEGER NOT NULL,
+        PRIMARY KEY (story_id, key)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX story_sketch_key ON story_sketch (key)",
     """CREATE TABLE articles (
         url         TEXT PRIMARY KEY NOT NULL REFERENCES urls (url),
         key_url     TEXT NOT NULL,
@@ -191,9 +194,3 @@ def to_signed(value: int) -> int:
 
 def to_unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
-
-
-def bands(simhash: int) -> tuple[int, ...]:
-    """The simhash cut into BANDS slices of BAND_BITS bits, lowest slice first."""
-    mask = (1 << BAND_BITS) - 1
-    return tuple((simhash >> (BAND_BITS * band)) & mask for band in range(BANDS))

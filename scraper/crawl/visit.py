@@ -161,7 +161,6 @@ class PageVisitor:
             last_modified=headers.get("last-modified"),
             simhash=extracted.simhash,
             fetched_at=page.fetched_at,
-            max_distance=self._settings.crawl.near_duplicate_bits,
             min_overlap=self._settings.crawl.near_duplicate_overlap,
         )
         stats.add(result.kind)

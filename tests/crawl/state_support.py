@@ -41,7 +41,7 @@ def record(
     simhash: int = BASE_HASH,
     *,
     at: datetime = T0,
-    max_distance: int = 3,
+    min_overlap: float | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
     **extra: Any,
@@ -54,7 +54,7 @@ def record(
         last_modified=last_modified,
         simhash=simhash,
         fetched_at=at,
-        max_distance=max_distance,
+        min_overlap=min_overlap,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -11,28 +10,24 @@ from pathlib import Path
 import pytest
 
 from scraper.config import CrawlSettings
-from scraper.crawl.simhash import hamming, simhash
+from scraper.crawl.simhash import shingles, simhash, sketch
 from scraper.crawl.state import CrawlState, StoryResult
 from scraper.crawl.state_schema import to_unsigned
 from scraper.crawl.state_stories import (
     MAX_CANDIDATES,
-    NEAR_QUERY,
-    band_variants,
+    SKETCH_SIZE,
+    candidate_query,
     lead_text,
     link_story,
+    near_candidates,
     near_copy,
-    near_story,
+    sketch_keys,
 )
 from tests.crawl.state_support import BASE_HASH, HOUR, T0, raw, record, scalar, url, url_row
 from tests.crawl.test_simhash import FLOOD_COPY, FLOOD_OTHER, FLOOD_WIRE, WIRE, seed_pair
 
 FAR_HASH = ~BASE_HASH & (1 << 64) - 1  # differs in all 64 bits
-
-
-def _flip(value: int, *bits: int) -> int:
-    for bit in bits:
-        value ^= 1 << bit
-    return value
+OVERLAP = CrawlSettings().near_duplicate_overlap
 
 
 @pytest.fixture
@@ -41,40 +36,32 @@ def state(tmp_path: Path) -> Iterator[CrawlState]:
         yield opened
 
 
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "crawl.sqlite"
+
+
 def test_first_article_makes_a_new_story(state: CrawlState) -> None:
     assert record(state, url(1), "fp1") == StoryResult("new", 1, None)
     assert record(state, url(2), "fp2", FAR_HASH) == StoryResult("new", 2, None)
 
 
 def test_same_fingerprint_under_another_url_is_a_duplicate(state: CrawlState) -> None:
-    lead = record(state, url(1), "fp1")
-    # The exact match wins even though the simhash (computed by the caller) is far away.
+    lead = record(state, url(1), "fp1", text=WIRE)
+    # The exact match wins whatever the text (and without min_overlap).
     assert record(state, url(2), "fp1", FAR_HASH) == StoryResult("duplicate", lead.story_id, url(1))
     # A copy of the copy still points at the story's lead.
     assert record(state, url(3), "fp1", FAR_HASH) == StoryResult("duplicate", lead.story_id, url(1))
 
 
-def test_simhash_within_max_distance_is_a_duplicate(state: CrawlState) -> None:
-    lead = record(state, url(1), "fp1")
-    near = _flip(BASE_HASH, 0, 17, 63)  # 3 bits, in three different bands
-    assert record(state, url(2), "fp2", near) == StoryResult("duplicate", lead.story_id, url(1))
-    four_off = _flip(BASE_HASH, 1, 18, 40, 62)
-    assert record(state, url(3), "fp3", four_off).kind == "new"
-    assert record(state, url(4), "fp4", four_off, max_distance=4).kind == "duplicate"
-
-
-def test_max_distance_zero_links_only_equal_hashes(state: CrawlState) -> None:
-    record(state, url(1), "fp1")
-    assert record(state, url(2), "fp2", _flip(BASE_HASH, 5), max_distance=0).kind == "new"
-    assert record(state, url(3), "fp3", BASE_HASH, max_distance=0).kind == "duplicate"
-
-
-def test_closest_story_wins(state: CrawlState) -> None:
-    first = record(state, url(1), "fp1")
-    second = record(state, url(2), "fp2", _flip(BASE_HASH, 0, 1, 2, 3, 4, 5), max_distance=0)
-    query = _flip(BASE_HASH, 0, 1, 2, 3, 4)  # 5 bits from the first, 1 from the second
-    result = record(state, url(3), "fp3", query, max_distance=8)
-    assert (first.story_id, result) == (1, StoryResult("duplicate", second.story_id, url(2)))
+def test_a_near_copy_links_only_with_min_overlap(state: CrawlState) -> None:
+    lead = record(state, url(1), "fp1", text=FLOOD_WIRE)
+    # Without min_overlap only the fingerprint links; the lead's sketch was stored regardless.
+    assert record(state, url(2), "fp2", text=FLOOD_COPY).kind == "new"
+    # With it, the copy joins the story its text overlaps most (the wire, not the copy).
+    copy = record(state, url(3), "fp3", text=FLOOD_WIRE + " Corrected.", min_overlap=OVERLAP)
+    assert copy == StoryResult("duplicate", lead.story_id, url(1))
+    assert record(state, url(4), "fp4", text=FLOOD_OTHER, min_overlap=OVERLAP).kind == "new"
 
 
 def test_same_url_same_content_is_unchanged(state: CrawlState) -> None:
@@ -87,103 +74,114 @@ def test_same_url_same_content_is_unchanged(state: CrawlState) -> None:
 
 def test_same_url_new_content_is_updated_and_keeps_its_story(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
-    corrected = _flip(FAR_HASH, 3)
+    corrected = FAR_HASH ^ 1 << 3
     with CrawlState.open(path) as state:
-        record(state, url(1), "fp1")
-        record(state, url(2), "fp2", _flip(BASE_HASH, 9))
-        assert record(state, url(1), "fp1b", corrected) == StoryResult("updated", 1, None)
-        assert record(state, url(2), "fp2b", FAR_HASH) == StoryResult("updated", 1, url(1))
+        record(state, url(1), "fp1", text=WIRE)
+        record(state, url(2), "fp2", text=WIRE + " Updated.", min_overlap=OVERLAP)
+        assert record(state, url(1), "fp1b", corrected, text=FLOOD_WIRE) == StoryResult(
+            "updated", 1, None
+        )
+        assert record(state, url(2), "fp2b", text=OTHER_TEXT) == StoryResult("updated", 1, url(1))
         # The story now goes by its lead's corrected text: its copies join it, the old text not.
-        assert record(state, url(3), "fp3", _flip(corrected, 60)).kind == "duplicate"
-        assert record(state, url(4), "fp4", BASE_HASH).kind == "new"
+        assert record(state, url(3), "fp3", text=FLOOD_COPY, min_overlap=OVERLAP).kind == (
+            "duplicate"
+        )
+        assert record(state, url(4), "fp4", text=WIRE, min_overlap=OVERLAP).kind == "new"
     row = url_row(path, url(1))
     assert row is not None
     assert (row["fingerprint"], to_unsigned(row["simhash"])) == ("fp1b", corrected)
+    assert _stored_keys(path, 1) == sorted(sketch_keys(shingles(FLOOD_WIRE)))
+
+
+OTHER_TEXT = "A different text under the copy's URL: it changes nothing of the story."
 
 
 def test_stories_table_holds_one_row_per_story(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
     with CrawlState.open(path) as state:
-        record(state, url(1), "fp1")
-        record(state, url(2), "fp1")
-        record(state, url(3), "fp3", FAR_HASH)
+        record(state, url(1), "fp1", text=WIRE)
+        record(state, url(2), "fp1", text=WIRE)
+        record(state, url(3), "fp3", FAR_HASH, text="Three words only")
     assert scalar(path, "SELECT count(*) FROM stories") == 2
     with raw(path) as conn:
         linked = dict(conn.execute("SELECT url, story_id FROM articles").fetchall())
     assert linked == {url(1): 1, url(2): 1, url(3): 2}
+    # One sketch per story: SKETCH_SIZE values, or one per shingle for a shorter text.
+    assert (len(_stored_keys(path, 1)), len(_stored_keys(path, 2))) == (SKETCH_SIZE, 1)
 
 
-def test_high_bit_hashes_round_trip_through_signed_storage(tmp_path: Path) -> None:
+def test_high_bit_values_round_trip_through_signed_storage(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
     top = (1 << 64) - 1
     with CrawlState.open(path) as state:
-        record(state, url(1), "fp1", top)
-        assert record(state, url(2), "fp2", _flip(top, 63)).kind == "duplicate"
-    assert to_unsigned(scalar(path, "SELECT simhash FROM stories")) == top
+        record(state, url(1), "fp1", top, text="Breaking")
+    assert to_unsigned(scalar(path, "SELECT simhash FROM urls")) == top
+    # A one-shingle text whose hash has the top bit set: a long text's smallest values do not.
+    values = sketch(shingles("Breaking"), SKETCH_SIZE)
+    assert len(values) == 1 and values[0] >= 1 << 63
+    assert [to_unsigned(key) for key in _stored_keys(path, 1)] == values
 
 
-def test_band_variants_flip_up_to_the_given_bits() -> None:
-    assert band_variants(0b1010, 0) == [0b1010]
-    one = band_variants(0, 1)
-    assert sorted(one) == [0] + [1 << bit for bit in range(16)]
-    assert len(band_variants(0xFFFF, 4)) == 1 + 16 + 120 + 560 + 1820
-    assert all(hamming(0xBEEF, value) <= 2 for value in band_variants(0xBEEF, 2))
-
-
-def test_near_lookup_finds_exactly_what_a_full_scan_finds(tmp_path: Path) -> None:
-    """The band index must miss nothing at any distance the config allows (0-16)."""
-    rng = random.Random(20240501)
-    stored = [rng.getrandbits(64) for _ in range(150)]
-    path = tmp_path / "crawl.sqlite"
-    with CrawlState.open(path) as state:
-        for n, value in enumerate(stored):
-            record(state, url(n), f"fp{n}", value, max_distance=0)
-    queries = [
-        _flip(rng.choice(stored), *rng.sample(range(64), rng.randint(0, 18))) for _ in range(40)
-    ]
+def _stored_keys(path: Path, story_id: int) -> list[int]:
     with raw(path) as conn:
-        for query in queries:
-            for distance in (0, 1, 3, 4, 7, 8, 12, 16):
-                assert near_story(conn, query, distance) == _scan(stored, query, distance)
+        rows = conn.execute("SELECT key FROM story_sketch WHERE story_id = ?", (story_id,))
+        return sorted(int(key) for (key,) in rows)
 
 
-def _scan(stored: list[int], query: int, distance: int) -> tuple[int, str] | None:
-    # Story ids follow insertion order: the n-th stored hash is story n + 1, led by url(n).
-    best = min((hamming(query, value), n + 1) for n, value in enumerate(stored))
-    return (best[1], url(best[1] - 1)) if best[0] <= distance else None
+# -- the candidate index --------------------------------------------------------------------------
 
 
-def test_near_lookup_uses_the_band_indexes(tmp_path: Path) -> None:
-    CrawlState.open(tmp_path / "crawl.sqlite").close()
-    with raw(tmp_path / "crawl.sqlite") as conn:
-        plan = _plan(conn, NEAR_QUERY, [json.dumps([1, 2, 3])] * 4)
-    assert not [step for step in plan if step.startswith("SCAN stories")]
-    assert sorted(step for step in plan if step.startswith("SEARCH stories")) == [
-        f"SEARCH stories USING INDEX stories_band{band} (band{band}=?)" for band in range(4)
+def test_the_candidate_query_reads_only_the_key_index(path: Path) -> None:
+    CrawlState.open(path).close()
+    with raw(path) as conn:
+        plan = _plan(conn, candidate_query(SKETCH_SIZE), [*range(SKETCH_SIZE), MAX_CANDIDATES])
+    assert not [step for step in plan if step.startswith("SCAN")]
+    assert [step for step in plan if step.startswith("SEARCH")] == [
+        "SEARCH story_sketch USING COVERING INDEX story_sketch_key (key=?)"
     ]
 
 
-def _plan(conn: sqlite3.Connection, sql: str, params: list[str]) -> list[str]:
+def _plan(conn: sqlite3.Connection, sql: str, params: list[object]) -> list[str]:
     return [str(row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def _synthetic(rng: random.Random, vocabulary: list[str], length: int) -> str:
+    return " ".join(rng.choice(vocabulary) for _ in range(length))
+
+
+def test_the_lookup_stays_small_as_the_stories_grow(path: Path) -> None:
+    """2,000 distinct stories over a small vocabulary (so shingles do recur between them): an
+    unrelated text matches a handful of sketch rows, not a share of the 32,000."""
+    rng = random.Random(20240501)
+    vocabulary = [f"w{n}" for n in range(400)]
+    with CrawlState.open(path) as state:
+        for n in range(2000):
+            text = _synthetic(rng, vocabulary, 120)
+            assert record(state, url(n), f"fp{n}", text=text, min_overlap=OVERLAP).kind == "new"
+    query = sketch_keys(shingles(_synthetic(rng, vocabulary, 120)))
+    placeholders = ", ".join("?" * len(query))
+    with raw(path) as conn:
+        assert scalar(path, "SELECT count(*) FROM story_sketch") == 2000 * SKETCH_SIZE
+        matched = conn.execute(
+            f"SELECT count(*) FROM story_sketch WHERE key IN ({placeholders})", query
+        ).fetchone()[0]
+        assert matched <= 5
+        assert len(near_candidates(conn, query)) <= matched
+        # A copy of one of them still finds it first, among as few rows.
+        copy = _synthetic(random.Random(20240501), vocabulary, 120)
+        assert near_candidates(conn, sketch_keys(shingles(copy)))[0] == (1, SKETCH_SIZE)
 
 
 # -- near copies confirmed by their text ----------------------------------------------------------
 
-BITS = CrawlSettings().near_duplicate_bits
-OVERLAP = CrawlSettings().near_duplicate_overlap
+
+def _lead(state: CrawlState, n: int, text: str) -> StoryResult:
+    """Record ``text`` as a story of its own (no min_overlap: never near-linked)."""
+    return record(state, url(n), f"fp-{n}", simhash(text), text=text)
 
 
-def _lead(state: CrawlState, n: int, text: str, simhash_value: int | None = None) -> StoryResult:
-    """Record ``text`` as a story of its own (max_distance -1: never near-linked)."""
-    value = simhash(text) if simhash_value is None else simhash_value
-    return record(state, url(n), f"fp-{n}", value, max_distance=-1, text=text)
-
-
-def _link(
-    path: Path, text: str, simhash_value: int | None = None, *, overlap: float = OVERLAP
-) -> StoryResult:
+def _link(path: Path, text: str, *, overlap: float = OVERLAP) -> StoryResult:
     """What link_story decides for a new URL with ``text``, rolled back afterwards."""
-    value = simhash(text) if simhash_value is None else simhash_value
     with raw(path) as conn:
         conn.execute("BEGIN")
         try:
@@ -191,8 +189,6 @@ def _link(
                 conn,
                 url=url("new"),
                 fingerprint="fp-new",
-                simhash=value,
-                max_distance=BITS,
                 now="2024-05-01T12:00:00.000000+00:00",
                 text=text,
                 min_overlap=overlap,
@@ -201,9 +197,15 @@ def _link(
             conn.rollback()
 
 
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "crawl.sqlite"
+def _forge_sketch(path: Path, story_id: int, keys: list[int]) -> None:
+    """Give a story these sketch values, as a chance match would."""
+    with raw(path) as conn:
+        conn.execute("DELETE FROM story_sketch WHERE story_id = ?", (story_id,))
+        conn.executemany(
+            "INSERT INTO story_sketch (story_id, key) VALUES (?, ?)",
+            [(story_id, key) for key in keys],
+        )
+        conn.commit()
 
 
 def test_a_reworded_copy_joins_its_story(path: Path) -> None:
@@ -216,10 +218,13 @@ def test_a_reworded_copy_joins_its_story(path: Path) -> None:
 def test_a_different_story_on_the_same_topic_stays_apart(path: Path) -> None:
     with CrawlState.open(path) as state:
         _lead(state, 1, FLOOD_WIRE)
+    with raw(path) as conn:
+        # A candidate (they share a stock phrase's sketch value), which the text check refuses.
+        assert [
+            story for story, _ in near_candidates(conn, sketch_keys(shingles(FLOOD_OTHER)))
+        ] == [1]
     assert _link(path, FLOOD_OTHER).kind == "new"
-    # Even as a simhash candidate (a chance match at distance 0), the text check refuses it.
-    assert _link(path, FLOOD_OTHER, simhash(FLOOD_WIRE)).kind == "new"
-    assert _link(path, FLOOD_OTHER, simhash(FLOOD_WIRE), overlap=0.05).kind == "duplicate"
+    assert _link(path, FLOOD_OTHER, overlap=0.05).kind == "duplicate"
 
 
 def test_the_seed_renderings_link_once_the_chrome_is_gone(path: Path) -> None:
@@ -229,28 +234,38 @@ def test_the_seed_renderings_link_once_the_chrome_is_gone(path: Path) -> None:
     assert _link(path, chrome_free) == StoryResult("duplicate", lead.story_id, url(1))
 
 
-def test_the_best_overlap_wins_over_the_closest_hash(path: Path) -> None:
+def test_the_best_overlap_wins_over_the_most_shared_values(path: Path) -> None:
     with CrawlState.open(path) as state:
-        # Its first four paragraphs with another story: 0.56 overlap, at distance 0.
+        # Its first four paragraphs with another story: 0.56 overlap, sharing every value.
         opening = "\n\n".join(FLOOD_WIRE.split("\n\n")[:4])
-        _lead(state, 1, opening + "\n\n" + FLOOD_OTHER, simhash(FLOOD_COPY))
-        best = _lead(state, 2, FLOOD_WIRE, _flip(simhash(FLOOD_COPY), 1, 2, 3, 4, 5, 6))
+        _lead(state, 1, opening + "\n\n" + FLOOD_OTHER)
+        best = _lead(state, 2, FLOOD_WIRE)
+    _forge_sketch(path, 1, sketch_keys(shingles(FLOOD_COPY)))
+    with raw(path) as conn:
+        assert [story for story, _ in near_candidates(conn, sketch_keys(shingles(FLOOD_COPY)))] == [
+            1,
+            2,
+        ]
     assert _link(path, FLOOD_COPY, overlap=0.9).kind == "new"
     assert _link(path, FLOOD_COPY, overlap=0.7) == StoryResult("duplicate", best.story_id, url(2))
     assert _link(path, FLOOD_COPY) == StoryResult("duplicate", best.story_id, url(2))
 
 
-def test_only_the_closest_candidates_texts_are_read(path: Path) -> None:
-    base = simhash(FLOOD_WIRE)
+def test_only_the_best_candidates_texts_are_read(path: Path) -> None:
+    keys = sketch_keys(shingles(FLOOD_WIRE))
     with CrawlState.open(path) as state:
         for n in range(MAX_CANDIDATES + 4):
-            _lead(state, n, f"unrelated story number {n}", _flip(base, *range(n % 8, 8)))
+            _lead(state, n, f"unrelated story number {n}")
+    for n in range(MAX_CANDIDATES + 4):
+        _forge_sketch(path, n + 1, keys[: n % 8 + 1])  # shares 1..8 of the values
     reads: list[str] = []
     with raw(path) as conn:
+        shared = [count for _, count in near_candidates(conn, keys)]
         conn.set_trace_callback(reads.append)
-        assert near_copy(conn, base, BITS, FLOOD_WIRE, OVERLAP) is None
+        assert near_copy(conn, shingles(FLOOD_WIRE), keys, OVERLAP) is None
         conn.set_trace_callback(None)
         plan = _plan(conn, "SELECT json_extract(json, '$.text') FROM articles WHERE url = ?", ["x"])
+    assert shared == [8, 7, 6, 5, 4, 4, 3, 3]  # the stories sharing 1 or 2 are never read
     assert sum("FROM articles" in statement for statement in reads) == MAX_CANDIDATES
     assert plan == ["SEARCH articles USING INDEX sqlite_autoindex_articles_1 (url=?)"]
 
@@ -263,9 +278,3 @@ def test_a_lead_without_stored_text_confirms_nothing(path: Path) -> None:
         conn.commit()
         assert lead_text(conn, url(1)) == ""
     assert _link(path, FLOOD_WIRE + " more").kind == "new"
-
-
-def test_text_and_overlap_come_together(path: Path) -> None:
-    CrawlState.open(path).close()
-    with raw(path) as conn, pytest.raises(ValueError, match="together"):
-        link_story(conn, url=url(1), fingerprint="fp", simhash=0, max_distance=3, now="t", text="x")

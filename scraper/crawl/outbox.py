@@ -2,9 +2,9 @@
 
 The crawl records an article (one transaction, ``exported = 0``), writes it with the output
 writers, then marks it exported. A kill -9 anywhere in that sequence leaves the article in the
-outbox, and ``flush`` at the start of the next run writes it. The writers are idempotent (files
-are replaced atomically with the same content, JSONL skips a line it already holds, SQLite
-upserts), so an article written just before the kill is not duplicated by writing it again.
+outbox, and ``Exporter.flush`` at the start of the next run writes it. The writers are
+idempotent (files are replaced atomically with the same content, JSONL skips a line it already
+holds, SQLite upserts), so an article written just before the kill is not written twice.
 
 Also here: opening what a run writes to, the article writers (``open_sink``: none without
 write.output_dir, and then articles simply wait in the outbox) and the WARC archive of the raw
@@ -13,9 +13,11 @@ pages (``open_archive``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,16 +49,36 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
     return Article(**values)
 
 
-def flush(state: CrawlState, sink: ArticleSink) -> int:
-    """Write every article waiting in the outbox and mark it exported; returns how many.
-    A WriteError leaves the article (and the rest) waiting for the next flush."""
-    written = 0
-    while batch := state.pending_exports(limit=BATCH):
-        for url, record in batch:
-            sink.write(article_from_record(record))
-            state.mark_exported(url)
-            written += 1
-    return written
+class Exporter:
+    """Flushes the outbox from the crawl's event loop without blocking it.
+
+    Writing an article means fsyncs and renames; done on the loop, every host would wait for
+    the disk. The writes run on one thread of their own (the SQLite writer's connection may
+    only be used from the thread that uses it), one flush at a time; the state's own
+    bookkeeping stays on the loop's thread.
+    """
+
+    def __init__(self, state: CrawlState, sink: ArticleSink) -> None:
+        self._state = state
+        self._sink = sink
+        self._lock = asyncio.Lock()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scraper-write")
+
+    async def flush(self) -> int:
+        """Write every article waiting in the outbox and mark it exported; returns how many."""
+        loop = asyncio.get_running_loop()
+        written = 0
+        async with self._lock:
+            while batch := self._state.pending_exports(limit=BATCH):
+                for url, record in batch:
+                    article = article_from_record(record)
+                    await loop.run_in_executor(self._thread, self._sink.write, article)
+                    self._state.mark_exported(url)
+                    written += 1
+        return written
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
 
 
 @contextlib.contextmanager

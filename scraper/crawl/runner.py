@@ -29,7 +29,7 @@ from scraper.config import Settings, SourceSettings
 from scraper.crawl.discovery import Discovery
 from scraper.crawl.fetcher import PoliteFetcher
 from scraper.crawl.lock import RunLock
-from scraper.crawl.outbox import flush, open_archive, open_sink
+from scraper.crawl.outbox import Exporter, open_archive, open_sink
 from scraper.crawl.politeness import HostGate
 from scraper.crawl.pool import ExtractionPool
 from scraper.crawl.progress import NO_PROGRESS, Progress
@@ -122,7 +122,7 @@ class _Run:
     ) -> None:
         self.settings = settings
         self.state = state
-        self.sink = sink
+        self.exporter = Exporter(state, sink) if sink is not None else None
         self.budget = budget
         self.progress = progress
         self.stats = CrawlStats(source.name for source in settings.sources)
@@ -142,12 +142,14 @@ class _Run:
         watcher = asyncio.create_task(self._watch(max_time, stop))
         try:
             # What an earlier run recorded but did not get to write goes out first.
-            exported = flush(self.state, self.sink) if self.sink is not None else 0
+            exported = await self.exporter.flush() if self.exporter is not None else 0
             with open_archive(self.settings, run_id) as archive:
                 await self._crawl(archive)
         finally:
             watcher.cancel()
             self.progress.close()
+            if self.exporter is not None:
+                self.exporter.close()
         report = CrawlReport(
             run_id=run_id,
             started_at=started,
@@ -197,7 +199,7 @@ class _Run:
             budget=self.budget,
             fetcher=fetcher,
             pool=pool,
-            sink=self.sink,
+            exporter=self.exporter,
             archive=archive,
         )
 

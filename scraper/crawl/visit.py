@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from scraper.config import Settings, SiteRules, SourceSettings
 from scraper.crawl.fetcher import PoliteFetcher, RobotsDisallowed
-from scraper.crawl.outbox import flush
+from scraper.crawl.outbox import Exporter
 from scraper.crawl.pool import (
     EXTRACTION_TIMEOUT,
     EXTRACTOR_CRASHED,
@@ -42,7 +42,6 @@ from scraper.errors import (
 from scraper.extract import SiteTemplate
 from scraper.learn import template_for
 from scraper.models import Page
-from scraper.write import ArticleSink
 
 if TYPE_CHECKING:  # warcio is loaded only by runs that archive (outbox.open_archive)
     from scraper.write.warc import WarcArchive
@@ -98,7 +97,7 @@ class PageVisitor:
         budget: PageBudget,
         fetcher: PoliteFetcher,
         pool: ExtractionPool,
-        sink: ArticleSink | None,
+        exporter: Exporter | None,
         archive: WarcArchive | None,
     ) -> None:
         self._settings = settings
@@ -108,7 +107,7 @@ class PageVisitor:
         self._budget = budget
         self._fetcher = fetcher
         self._pool = pool
-        self._sink = sink
+        self._exporter = exporter
         self._archive = archive
         self._templates: dict[str, SiteTemplate | None] = {}
 
@@ -164,8 +163,8 @@ class PageVisitor:
             min_overlap=self._settings.crawl.near_duplicate_overlap,
         )
         stats.add(result.kind)
-        if self._sink is not None:
-            flush(self._state, self._sink)
+        if self._exporter is not None:
+            await self._exporter.flush()
 
     def _template(self, url: str) -> SiteTemplate | None:
         """The template learned for the page's site (``scraper learn``), read once per host."""

@@ -64,8 +64,13 @@ class SqliteWriter:
         self.path = root / name
         _refuse_planted_links(root, name)
         # isolation_level=None: transactions are begun and ended explicitly below.
+        # check_same_thread=False: a crawl opens its writers on the event loop's thread and
+        # writes from one dedicated writer thread, one article at a time.
         self._conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
         )
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

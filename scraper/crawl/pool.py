@@ -54,9 +54,10 @@ class Extracted:
 def extract_in_worker(
     page: Page, settings: ExtractSettings, rules: SiteRules | None, template: SiteTemplate | None
 ) -> Extracted:
-    """Runs inside a worker: extract the article and fingerprint its text for story linking."""
+    """Runs inside a worker: extract the article (with its block signatures, which teach the
+    site's template) and fingerprint its text for story linking."""
     try:
-        article = extract_page(page, settings, rules, template)
+        article = extract_page(page, settings, rules, template, signatures=True)
     except ExtractError:
         raise
     except Exception as exc:

@@ -36,9 +36,11 @@ from scraper.crawl.progress import NO_PROGRESS, Progress
 from scraper.crawl.robots_book import RobotsBook, host_key
 from scraper.crawl.state import CrawlState, FrontierItem
 from scraper.crawl.stats import CrawlReport, CrawlStats
+from scraper.crawl.template_book import TemplateBook
 from scraper.crawl.visit import PageBudget, PageVisitor
 from scraper.crawl.workers import run_workers
 from scraper.errors import ConfigError
+from scraper.extract.templates import TemplateStore
 from scraper.fetch import make_client
 from scraper.write import ArticleSink
 
@@ -65,8 +67,14 @@ async def run_crawl(
     if not settings.sources:
         raise ConfigError("no sources to crawl: add them under 'sources:' in the config")
     state_path = settings.crawl.state_path
-    with RunLock(state_path), CrawlState.open(state_path) as state, open_sink(settings) as sink:
-        run = _Run(settings, state, sink, PageBudget(settings, max_pages), progress)
+    with (
+        RunLock(state_path),
+        CrawlState.open(state_path) as state,
+        open_sink(settings) as sink,
+        TemplateStore(settings.extract.templates_path) as templates,
+    ):
+        budget = PageBudget(settings, max_pages)
+        run = _Run(settings, state, sink, budget, progress, templates=TemplateBook(templates))
         limit = max_time if max_time is not None else settings.crawl.max_time
         return await run.execute(limit, stop)
 
@@ -119,8 +127,11 @@ class _Run:
         sink: ArticleSink | None,
         budget: PageBudget,
         progress: Progress,
+        *,
+        templates: TemplateBook,
     ) -> None:
         self.settings = settings
+        self.templates = templates
         self.state = state
         self.exporter = Exporter(state, sink) if sink is not None else None
         self.budget = budget
@@ -201,6 +212,7 @@ class _Run:
             pool=pool,
             exporter=self.exporter,
             archive=archive,
+            templates=self.templates,
         )
 
     async def _discover(self, fetcher: PoliteFetcher) -> None:

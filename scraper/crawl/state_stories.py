@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from scraper.crawl.simhash import containment, shingles, sketch
 from scraper.crawl.state_schema import to_signed
@@ -96,7 +97,7 @@ def link_story(
     mine = shingles(text)
     keys = sketch_keys(mine)
     if min_overlap is not None:
-        match = near_copy(conn, mine, keys, min_overlap)
+        match = near_copy(conn, mine, keys, min_overlap, host=_host(url))
         if match is not None:
             return StoryResult("duplicate", match[0], match[1])
     (story_id,) = conn.execute(
@@ -158,22 +159,38 @@ def near_candidates(conn: sqlite3.Connection, keys: list[int]) -> list[tuple[int
 
 
 def near_copy(
-    conn: sqlite3.Connection, mine: frozenset[str], keys: list[int], min_overlap: float
+    conn: sqlite3.Connection,
+    mine: frozenset[str],
+    keys: list[int],
+    min_overlap: float,
+    *,
+    host: str | None = None,
 ) -> tuple[int, str] | None:
     """(story id, lead URL) of the story whose lead text shares at least ``min_overlap`` of the
     word 3-shingles ``mine`` (best overlap, then most shared sketch values, wins). ``keys`` is
-    the sketch of ``mine`` (sketch_keys), which picks the candidates."""
+    the sketch of ``mine`` (sketch_keys), which picks the candidates.
+
+    Stories led from ``host`` itself are not candidates: two articles of one site share its
+    chrome, and on a site whose chrome leaks into the text (until its template is learned)
+    that shared chrome alone can pass the overlap. A page a site serves twice is caught by
+    its exact fingerprint instead; near copies are a matter between sites (syndication)."""
     best: tuple[float, int, int, str] | None = None
     for story_id, shared in near_candidates(conn, keys):
         (lead_url,) = conn.execute(
             "SELECT lead_url FROM stories WHERE id = ?", (story_id,)
         ).fetchone()
+        if host is not None and _host(str(lead_url)) == host:
+            continue
         overlap = containment(mine, shingles(lead_text(conn, lead_url)))
         # Negated so that min() prefers the higher overlap, then more shared values.
         key = (-overlap, -shared, story_id, str(lead_url))
         if overlap >= min_overlap and (best is None or key < best):
             best = key
     return None if best is None else (best[2], best[3])
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def lead_text(conn: sqlite3.Connection, lead_url: str) -> str:

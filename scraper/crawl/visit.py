@@ -32,6 +32,7 @@ from scraper.crawl.pool import (
 )
 from scraper.crawl.state import CrawlState, FrontierItem
 from scraper.crawl.stats import CrawlStats
+from scraper.crawl.template_book import TemplateBook
 from scraper.errors import (
     ExtractError,
     FetchError,
@@ -39,8 +40,6 @@ from scraper.errors import (
     ScraperError,
     TransientFetchError,
 )
-from scraper.extract import SiteTemplate
-from scraper.learn import template_for
 from scraper.models import Page
 
 if TYPE_CHECKING:  # warcio is loaded only by runs that archive (outbox.open_archive)
@@ -99,6 +98,7 @@ class PageVisitor:
         pool: ExtractionPool,
         exporter: Exporter | None,
         archive: WarcArchive | None,
+        templates: TemplateBook,
     ) -> None:
         self._settings = settings
         self._sources = {source.name: source for source in settings.sources}
@@ -109,7 +109,7 @@ class PageVisitor:
         self._pool = pool
         self._exporter = exporter
         self._archive = archive
-        self._templates: dict[str, SiteTemplate | None] = {}
+        self._templates = templates
 
     async def visit(self, item: FrontierItem, on_start: Callable[[], None]) -> None:
         """Do ``item``. ``on_start`` is called as its request goes out. Raises HostSkipped
@@ -141,7 +141,7 @@ class PageVisitor:
     async def _extract(self, item: FrontierItem, page: Page) -> None:
         stats = self._stats[item.source]
         rules = merged_rules(self._settings, self._sources[item.source], page.final_url)
-        template = self._template(page.final_url)
+        template = self._templates.template(page.final_url)
         try:
             extracted = await self._pool.extract(page, self._settings.extract, rules, template)
         except NoContentError:
@@ -163,15 +163,11 @@ class PageVisitor:
             min_overlap=self._settings.crawl.near_duplicate_overlap,
         )
         stats.add(result.kind)
+        article = extracted.article
+        self._templates.learn(page.final_url, article.canonical_url or page.final_url,
+                              article.signatures)  # fmt: skip
         if self._exporter is not None:
             await self._exporter.flush()
-
-    def _template(self, url: str) -> SiteTemplate | None:
-        """The template learned for the page's site (``scraper learn``), read once per host."""
-        host = urlsplit(url).hostname or ""
-        if host not in self._templates:
-            self._templates[host] = template_for(self._settings, url)
-        return self._templates[host]
 
     def _failed(self, item: FrontierItem, exc: ScraperError, *, transient: bool) -> None:
         log.warning("%s: %s (%s)", item.url, exc.message, exc.code)

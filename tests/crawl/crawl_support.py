@@ -106,6 +106,7 @@ def config(
             "backoff_max": 0.05,
             "retry_after_max": 5.0,
         },
+        "extract": {"templates_path": str(tmp_path / "state" / "templates.sqlite")},
         "write": {
             "output_dir": str(tmp_path / "out"),
             "formats": list(formats),

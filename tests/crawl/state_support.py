@@ -17,8 +17,10 @@ SOURCE = "wire"
 BASE_HASH = 0x0123_4567_89AB_CDEF
 
 
-def url(n: int | str) -> str:
-    return f"https://news.test/story/{n}"
+def url(n: int | str, host: str | None = None) -> str:
+    """Story ``n``, each on a site of its own unless ``host`` is given: near copies are
+    linked between sites only."""
+    return f"https://{host or f'site-{n}.test'}/story/{n}"
 
 
 def article(fingerprint: str, **extra: Any) -> dict[str, Any]:

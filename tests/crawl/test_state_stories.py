@@ -278,3 +278,16 @@ def test_a_lead_without_stored_text_confirms_nothing(path: Path) -> None:
         conn.commit()
         assert lead_text(conn, url(1)) == ""
     assert _link(path, FLOOD_WIRE + " more").kind == "new"
+
+
+def test_near_copies_on_one_site_stay_apart(state: CrawlState) -> None:
+    """Two articles of one site share its chrome; that alone must not make them one story."""
+    lead = record(state, url(1, "one.test"), "fp1", text=FLOOD_WIRE)
+    copy = record(state, url(2, "one.test"), "fp2", text=FLOOD_WIRE + " Corrected.",
+                  min_overlap=OVERLAP)  # fmt: skip
+    assert copy.kind == "new"
+    assert copy.story_id != lead.story_id
+    # The same text on another site is a syndicated copy of one of them.
+    elsewhere = record(state, url(3), "fp3", text=FLOOD_WIRE + " Corrected.", min_overlap=OVERLAP)
+    assert elsewhere.kind == "duplicate"
+    assert elsewhere.story_id in {lead.story_id, copy.story_id}

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
+from scraper.closing import Closing
 from scraper.crawl.state_records import (
     ensure_url,
     fail_url,
@@ -54,7 +54,7 @@ class FrontierItem:
     status: str  # "pending" | "changed"
 
 
-class CrawlState:
+class CrawlState(Closing):
     """The crawl state database. Open with ``CrawlState.open(path)``; one writer at a time
     (take ``RunLock`` first). Methods raise ConfigError for a corrupt file and WriteError
     (code "storage_full" when the disk is full) for other storage failures."""
@@ -70,17 +70,6 @@ class CrawlState:
 
     def close(self) -> None:
         self._conn.close()
-
-    def __enter__(self) -> CrawlState:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- frontier ------------------------------------------------------------------------------
 

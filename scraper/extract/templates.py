@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
+from scraper.closing import Closing
 from scraper.errors import ConfigError, WriteError
 
 __all__ = ["SiteTemplate", "TemplateStore", "host_key"]
@@ -69,7 +69,7 @@ def host_key(host: str) -> str:
     return host.rstrip(".").removeprefix("www.")
 
 
-class TemplateStore:
+class TemplateStore(Closing):
     """Per-host block counts in SQLite (WAL). ``TemplateStore(path)`` creates the file."""
 
     def __init__(
@@ -143,17 +143,6 @@ class TemplateStore:
 
     def close(self) -> None:
         self._conn.close()
-
-    def __enter__(self) -> TemplateStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _set_up(self) -> None:
         conn = self._conn

@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
 from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
+from scraper.closing import Closing
 from scraper.models import Page
 from scraper.write import _storage_errors, fsio
 
@@ -83,7 +83,7 @@ def _software() -> str:
         return "scraper"
 
 
-class WarcArchive:
+class WarcArchive(Closing):
     """Appends pages to this run's WARC file. Raises WriteError (code "storage_full" when the
     disk is full) when the file cannot be created, written or finished."""
 
@@ -167,15 +167,3 @@ class WarcArchive:
                 os.fsync(self._dir_fd)
             finally:
                 os.close(self._dir_fd)
-
-    def __enter__(self) -> WarcArchive:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        # Also on an exception: the file holds only whole records, so it is a valid archive.
-        self.close()

@@ -70,6 +70,14 @@ def extract_in_worker(
     return Extracted(article, simhash(article.text))
 
 
+# Seconds the workers may take to start (the forkserver imports the extractor first).
+_START_TIMEOUT = 60.0
+
+
+def _ready() -> None:
+    """A task that does nothing: run once to make the pool start its workers."""
+
+
 def _init_worker() -> None:
     # Ctrl-C reaches the whole process group; the crawl drains in-flight pages on SIGINT, so a
     # worker must finish its page rather than die with a KeyboardInterrupt.
@@ -97,6 +105,7 @@ class ExtractionPool:
         self.workers = worker_count(workers)
         self.timeout = timeout
         self._pool: ProcessPool | None = None
+        self._warming: asyncio.Future[None] | None = None
 
     async def extract(
         self,
@@ -109,8 +118,23 @@ class ExtractionPool:
         or ExtractError coded extraction_timeout / extractor_crashed."""
         return await self.run(extract_in_worker, page, settings, rules, template, url=page.url)
 
+    def warm_up(self) -> None:
+        """Start the workers now, on a thread: starting them means waiting for the forkserver
+        to import the extractor, which would otherwise stall the event loop on the first page."""
+        if self._warming is None:
+            self._warming = asyncio.ensure_future(asyncio.to_thread(self._start_workers))
+
+    def _start_workers(self) -> None:
+        try:
+            self._started().schedule(_ready).result(timeout=_START_TIMEOUT)
+        except Exception as exc:  # the pages themselves will meet and report the real failure
+            log.warning("extraction workers did not start: %s", exc)
+
     async def run(self, function: Callable[..., T], *args: Any, url: str | None = None) -> T:
         """Run a module-level ``function(*args)`` in a worker under the time limit."""
+        self.warm_up()
+        assert self._warming is not None
+        await asyncio.shield(self._warming)
         future = self._started().schedule(function, args=args, timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)
@@ -136,6 +160,7 @@ class ExtractionPool:
 
     def close(self) -> None:
         """Stop the workers; a page still being extracted is abandoned."""
+        self._warming = None
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
@@ -150,6 +175,8 @@ class ExtractionPool:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._warming is not None:
+            await self._warming  # its thread must not outlive the pool it waits on
         # Joining waits for worker processes to exit: not work for the event loop's thread.
         await asyncio.to_thread(self.close)
 

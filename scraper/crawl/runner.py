@@ -196,6 +196,7 @@ class _Run:
             fetcher = PoliteFetcher(client, self.settings, gate, robots)
             try:
                 if await self._unless_halted(self._discover(fetcher)):
+                    pool.warm_up()  # while the first pages are being fetched
                     await self._fetch_all(self._visitor(fetcher, pool, archive))
             finally:
                 self.dropped = fetcher.dropped_hosts()

@@ -14,7 +14,7 @@ import httpx
 from scraper.config import Settings
 from scraper.errors import ScraperError
 from scraper.extract import extract_page
-from scraper.fetch import fetch, make_client, page_from_bytes
+from scraper.fetch import fetch, make_client
 from scraper.learn import template_for
 from scraper.models import Article, Page
 from scraper.write import open_writers
@@ -53,11 +53,6 @@ def extract(html: str, url: str, settings: Settings | None = None) -> Article:
         fetched_at=datetime.now(UTC),
     )
     return extract_from_page(page, settings or Settings())
-
-
-def extract_bytes(content: bytes, url: str, settings: Settings | None = None) -> Article:
-    """Extract from raw HTML bytes (a file, stdin): decoded like a fetched page."""
-    return extract_from_page(page_from_bytes(content, url), settings or Settings())
 
 
 async def fetch_article(url: str, client: httpx.AsyncClient, settings: Settings) -> Article:

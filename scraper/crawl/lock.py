@@ -19,8 +19,9 @@ import errno
 import fcntl
 import os
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
+from scraper.closing import Closing
 from scraper.errors import ConfigError, ScraperError
 
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -37,7 +38,7 @@ class CrawlLockedError(ScraperError):
         self.holder_pid = holder_pid
 
 
-class RunLock:
+class RunLock(Closing):
     """``with RunLock(settings.crawl.state_path):`` holds the crawl lock for the block."""
 
     def __init__(self, state_path: Path) -> None:
@@ -81,17 +82,9 @@ class RunLock:
             os.ftruncate(fd, 0)  # so a stale pid is never shown after a clean exit
         os.close(fd)  # closing the only descriptor releases the flock
 
-    def __enter__(self) -> RunLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _open(self) -> int:
         try:

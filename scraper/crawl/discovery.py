@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -105,24 +106,18 @@ class Discovery:
         return None if days is None else self._now - timedelta(days=days)
 
     async def _feed(self, url: str, found: _Found, stats: SourceStats) -> None:
-        try:
+        async def links() -> list[Link]:
             document = await self._fetcher.document(url, max_bytes=DOCUMENT_MAX_BYTES)
-            links = parse_feed(document.content, document.final_url)
-        except ScraperError as exc:
-            _count_error(exc, url, stats)
-            return
-        for link in links:
-            found.add(link)
+            return parse_feed(document.content, document.final_url)
+
+        await _add_listed(url, links(), found, stats)
 
     async def _section(self, url: str, found: _Found, stats: SourceStats) -> None:
-        try:
+        async def links() -> list[Link]:
             page = await self._fetcher.page(url)
-            links = find_section_links(page.html, page.final_url)
-        except ScraperError as exc:
-            _count_error(exc, url, stats)
-            return
-        for link in links:
-            found.add(link)
+            return find_section_links(page.html, page.final_url)
+
+        await _add_listed(url, links(), found, stats)
 
     async def _sitemaps(self, source: SourceSettings, found: _Found, stats: SourceStats) -> None:
         queue = deque((url, 0) for url in source.sitemaps)
@@ -163,6 +158,19 @@ class Discovery:
             else:
                 stats.skip("off_host")
         return list(result.sitemaps)
+
+
+async def _add_listed(
+    url: str, listing: Awaitable[list[Link]], found: _Found, stats: SourceStats
+) -> None:
+    """Add the links a feed or section page lists; a page that fails is counted, not raised."""
+    try:
+        links = await listing
+    except ScraperError as exc:
+        _count_error(exc, url, stats)
+        return
+    for link in links:
+        found.add(link)
 
 
 def _count_error(exc: ScraperError, url: str, stats: SourceStats) -> None:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from scraper.config import ExtractSettings, SiteRules
-from scraper.crawl.simhash import simhash
+from scraper.crawl.shingles import shingle_hashes
 from scraper.errors import ExtractError
 from scraper.extract import SiteTemplate, extract_page
 from scraper.models import Article, Page
@@ -45,17 +45,20 @@ _PRELOAD = ["scraper.crawl.pool"]
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """What a worker hands back for one page: the article and its simhash."""
+    """What a worker hands back for one page: the article, its JSON form as the state stores
+    it, and its text's shingle hashes for story linking. Both are made in the worker because
+    the crawl's event loop, which takes every page's result, is the busier process."""
 
     article: Article
-    simhash: int
+    record: dict[str, Any]
+    shingles: frozenset[int]
 
 
 def extract_in_worker(
     page: Page, settings: ExtractSettings, rules: SiteRules | None, template: SiteTemplate | None
 ) -> Extracted:
     """Runs inside a worker: extract the article (with its block signatures, which teach the
-    site's template) and fingerprint its text for story linking."""
+    site's template), its stored form, and its text's shingles for story linking."""
     try:
         article = extract_page(page, settings, rules, template, signatures=True)
     except ExtractError:
@@ -67,7 +70,7 @@ def extract_in_worker(
         raise ExtractError(
             f"extractor failed: {type(exc).__name__}: {exc}", url=page.url, code=EXTRACTOR_ERROR
         ) from None
-    return Extracted(article, simhash(article.text))
+    return Extracted(article, article.to_dict(), shingle_hashes(article.text))
 
 
 # Seconds the workers may take to start (the forkserver imports the extractor first).

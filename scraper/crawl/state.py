@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from scraper.closing import Closing
+from scraper.crawl.shingles import shingle_hashes
 from scraper.crawl.state_records import (
     ensure_url,
     fail_url,
@@ -41,7 +42,7 @@ from scraper.crawl.state_records import (
     to_json,
 )
 from scraper.crawl.state_schema import STATUSES, connect, db_errors, parse_time, time_text
-from scraper.crawl.state_stories import StoryResult, link_story
+from scraper.crawl.state_stories import LeadShingles, StoryResult, link_story
 
 __all__ = ["CrawlState", "FrontierItem", "StoryResult"]
 
@@ -63,6 +64,7 @@ class CrawlState(Closing):
         self._conn = conn
         self.path = path
         self._run_id: int | None = None
+        self._leads = LeadShingles()
 
     @classmethod
     def open(cls, path: Path) -> CrawlState:
@@ -122,8 +124,8 @@ class CrawlState(Closing):
         article: Mapping[str, Any],
         etag: str | None,
         last_modified: str | None,
-        simhash: int,
         fetched_at: datetime,
+        shingles: frozenset[int] | None = None,
         min_overlap: float | None = None,
     ) -> StoryResult:
         """Record a fetched article in one transaction: the URL becomes done (failures reset),
@@ -132,19 +134,23 @@ class CrawlState(Closing):
 
         With ``min_overlap`` a story whose lead shares that much of its text with
         ``article["text"]`` takes it (state_stories.near_copy); without it only the fingerprint.
+        ``shingles`` are the text's shingle hashes when the caller has them already (the
+        extraction worker makes them); otherwise they are made here.
         A new or updated article that leads its story goes into the outbox (pending_exports);
         a duplicate (a copy of another URL's story) or an unchanged article does not."""
         fingerprint = str(article["fingerprint"])
-        text = str(article.get("text") or "")
+        if shingles is None:
+            shingles = shingle_hashes(str(article.get("text") or ""))
         when = time_text(fetched_at)
-        with self._transaction() as conn:
+        with self._stories_on_rollback_forgotten(), self._transaction() as conn:
             ensure_url(conn, url, source, when)
             result = link_story(
                 conn,
                 url=url,
                 fingerprint=fingerprint,
                 now=when,
-                text=text,
+                shingles=shingles,
+                leads=self._leads,
                 min_overlap=min_overlap,
             )
             mark_done(
@@ -154,7 +160,6 @@ class CrawlState(Closing):
                 validators=(etag, last_modified),
                 fingerprint=fingerprint,
                 canonical_url=article.get("canonical_url"),
-                simhash=simhash,
                 story_id=result.story_id,
             )
             export = result.kind in {"new", "updated"} and result.of_url is None
@@ -257,6 +262,16 @@ class CrawlState(Closing):
         return [str(url) for (url,) in self._read("SELECT url FROM articles ORDER BY url", ())]
 
     # -- plumbing ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _stories_on_rollback_forgotten(self) -> Iterator[None]:
+        # The lead cache learns a story inside the transaction; a rollback unmakes the story
+        # (and SQLite may give its id to the next one), so the cache must not remember it.
+        try:
+            yield
+        except BaseException:
+            self._leads = LeadShingles()
+            raise
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from scraper.crawl.state_schema import to_signed
 from scraper.write.encode import scrub
 
 
@@ -41,14 +40,13 @@ def mark_done(
     validators: tuple[str | None, str | None],
     fingerprint: str,
     canonical_url: str | None,
-    simhash: int,
     story_id: int,
 ) -> None:
     """The URL row after a 200 with an article: done, failures forgotten, content noted."""
     conn.execute(
         "UPDATE urls SET status = 'done', failures = 0, failed_run = NULL, reason = NULL,"
         " tried_at = :when, fetched_at = :when, etag = :etag, last_modified = :modified,"
-        " fingerprint = :fingerprint, canonical_url = :canonical, simhash = :simhash,"
+        " fingerprint = :fingerprint, canonical_url = :canonical,"
         " story_id = :story WHERE url = :url",
         {
             "when": fetched_at,
@@ -56,7 +54,6 @@ def mark_done(
             "modified": validators[1],
             "fingerprint": fingerprint,
             "canonical": canonical_url,
-            "simhash": to_signed(simhash),
             "story": story_id,
             "url": url,
         },

@@ -7,7 +7,7 @@ near copy of a story's lead: the two texts share sketch values (a candidate) and
 candidates the highest containment wins, then the most shared sketch values, then the oldest.
 
 Candidates come from a bottom-k sketch: the SKETCH_SIZE smallest shingle hashes of the lead's
-text (simhash.sketch), stored in story_sketch and indexed by value. For shingle sets A and B, let
+text (shingles.sketch), stored in story_sketch and indexed by value. For shingle sets A and B, let
 U be the k smallest hashes of A | B. A value of U that lies in A & B is among the k smallest of
 A and of B alike, so it is in both sketches; and U is a uniform random k-subset of A | B, so the
 texts share at least a hypergeometric count with mean k * J, J = |A & B| / |A | B|, and
@@ -17,14 +17,15 @@ k = 16 a copy is missed with p <= (2/3) ** 16 ~ 0.0015; the measured copies (c 0
 similar lengths, J ~ 0.65-0.8) with p < 1e-7; a copy of half the length wholly contained
 (J = 0.5) with p ~ 1.5e-5, a quarter-length teaser (J = 0.25) with p ~ 0.01. k = 16 keeps the
 misses at the threshold rare for 16 rows and 16 index probes per story; a copy much shorter than
-its lead (a teaser) is found less reliably, as it was by the simhash, whose distance also grows
-with the difference in length.
+its lead (a teaser) is found less reliably.
 
 Unrelated texts share a sketch value only by sharing its shingle (a stock phrase), so the
 candidate query reads the index entries of the new text's k values and little else: not a share
 of the table. The most-shared stories come first, so a copy (several shared values) is not
-crowded out by chance matches (one). Only the MAX_CANDIDATES best candidates' lead texts are read,
-each by its primary key: the check never scans the articles table. Without ``min_overlap`` only
+crowded out by chance matches (one). Only the MAX_CANDIDATES best candidates' leads are
+compared, their shingle hashes taken from LeadShingles, a bounded cache filled as stories are
+made, or on a miss from the lead's text, read by its primary key: the check never scans the
+articles table. Without ``min_overlap`` only
 the exact fingerprint links; the sketch is stored either way, so later copies can find the story.
 
 Every function here runs inside the caller's transaction.
@@ -33,10 +34,13 @@ Every function here runs inside the caller's transaction.
 from __future__ import annotations
 
 import sqlite3
+from array import array
+from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from scraper.crawl.simhash import containment, shingles, sketch
+from scraper.crawl.shingles import containment, shingle_hashes, sketch
 from scraper.crawl.state_schema import to_signed
 
 
@@ -58,6 +62,40 @@ class StoryResult:
 MAX_CANDIDATES = 8
 # Sketch values per story (k): see the module docstring for the miss probabilities.
 SKETCH_SIZE = 16
+# Leads whose shingle hashes stay in memory: ~6 KB each for a 750-word story, ~12 MB in all.
+LEAD_CACHE_SIZE = 2048
+
+
+class LeadShingles:
+    """The shingle hashes of story leads, by story id, most recently used kept (LRU).
+
+    A near-copy check compares a new text with a few candidate leads. Hashing a lead's text
+    again for every check would cost more than all the rest of recording an article; stories
+    made in this run are cached as they are made, older ones on first use. Stored as arrays of
+    unsigned 64-bit integers, a sixth of the memory of a set of Python ints."""
+
+    def __init__(self, capacity: int = LEAD_CACHE_SIZE) -> None:
+        self._capacity = capacity
+        self._leads: OrderedDict[int, array[int]] = OrderedDict()
+
+    def get(self, conn: sqlite3.Connection, story_id: int, lead_url: str) -> Collection[int]:
+        cached = self._leads.get(story_id)
+        if cached is not None:
+            self._leads.move_to_end(story_id)
+            return cached
+        hashes = shingle_hashes(lead_text(conn, lead_url))
+        self.put(story_id, hashes)
+        return hashes
+
+    def put(self, story_id: int, hashes: frozenset[int]) -> None:
+        self._leads[story_id] = array("Q", hashes)
+        self._leads.move_to_end(story_id)
+        while len(self._leads) > self._capacity:
+            self._leads.popitem(last=False)
+
+    def forget(self, story_id: int) -> None:
+        self._leads.pop(story_id, None)
+
 
 # The key placeholders are the only interpolation: "?" repeated, every value a bound parameter.
 _CANDIDATES = (
@@ -77,41 +115,52 @@ def link_story(
     url: str,
     fingerprint: str,
     now: str,
-    text: str,
+    shingles: frozenset[int],
+    leads: LeadShingles,
     min_overlap: float | None = None,
 ) -> StoryResult:
     """Find or make the story of ``url``'s new content (before the URL row is updated).
 
-    ``text`` is the article's text: a new story's sketch is made from it. With ``min_overlap``
-    a story whose lead shares that much of its text takes it (near_copy); without it only an
-    exact fingerprint match does.
+    ``shingles`` are the article text's shingle hashes: a new story's sketch is made from
+    them. With ``min_overlap`` a story whose lead shares that much of its text takes it
+    (near_copy); without it only an exact fingerprint match does. ``leads`` caches the leads'
+    shingle hashes (and learns the new story's).
     """
     previous = conn.execute(
         "SELECT fingerprint, story_id FROM urls WHERE url = ?", (url,)
     ).fetchone()
     if previous is not None and previous[1] is not None:
-        return _relink(conn, url, fingerprint, text, previous)
+        return _relink(
+            conn,
+            url=url,
+            fingerprint=fingerprint,
+            shingles=shingles,
+            leads=leads,
+            previous=previous,
+        )
     match = _same_fingerprint(conn, url, fingerprint)
     if match is not None:
         return StoryResult("duplicate", match[0], match[1])
-    mine = shingles(text)
-    keys = sketch_keys(mine)
+    keys = sketch_keys(shingles)
     if min_overlap is not None:
-        match = near_copy(conn, mine, keys, min_overlap, host=_host(url))
+        match = near_copy(conn, shingles, keys, min_overlap, leads=leads, host=_host(url))
         if match is not None:
             return StoryResult("duplicate", match[0], match[1])
     (story_id,) = conn.execute(
         "INSERT INTO stories (lead_url, created_at) VALUES (?, ?) RETURNING id", (url, now)
     ).fetchone()
     store_sketch(conn, int(story_id), keys)
+    leads.put(int(story_id), shingles)
     return StoryResult("new", int(story_id), None)
 
 
 def _relink(
     conn: sqlite3.Connection,
+    *,
     url: str,
     fingerprint: str,
-    text: str,
+    shingles: frozenset[int],
+    leads: LeadShingles,
     previous: tuple[str | None, int],
 ) -> StoryResult:
     """A URL recorded before keeps its story, whatever its new content."""
@@ -123,7 +172,8 @@ def _relink(
     if of_url is None:
         # The story is known by its lead's text: copies of the corrected text should join it.
         conn.execute("DELETE FROM story_sketch WHERE story_id = ?", (story_id,))
-        store_sketch(conn, story_id, sketch_keys(shingles(text)))
+        store_sketch(conn, story_id, sketch_keys(shingles))
+        leads.put(story_id, shingles)
     return StoryResult("updated", story_id, of_url)
 
 
@@ -133,9 +183,9 @@ def store_sketch(conn: sqlite3.Connection, story_id: int, keys: list[int]) -> No
     )
 
 
-def sketch_keys(shingle_set: frozenset[str]) -> list[int]:
+def sketch_keys(shingles: frozenset[int]) -> list[int]:
     """The text's sketch as stored: SKETCH_SIZE values, signed."""
-    return [to_signed(value) for value in sketch(shingle_set, SKETCH_SIZE)]
+    return [to_signed(value) for value in sketch(shingles, SKETCH_SIZE)]
 
 
 def _same_fingerprint(
@@ -160,15 +210,16 @@ def near_candidates(conn: sqlite3.Connection, keys: list[int]) -> list[tuple[int
 
 def near_copy(
     conn: sqlite3.Connection,
-    mine: frozenset[str],
+    mine: frozenset[int],
     keys: list[int],
     min_overlap: float,
     *,
+    leads: LeadShingles,
     host: str | None = None,
 ) -> tuple[int, str] | None:
     """(story id, lead URL) of the story whose lead text shares at least ``min_overlap`` of the
-    word 3-shingles ``mine`` (best overlap, then most shared sketch values, wins). ``keys`` is
-    the sketch of ``mine`` (sketch_keys), which picks the candidates.
+    word 3-shingle hashes ``mine`` (best overlap, then most shared sketch values, wins).
+    ``keys`` is the sketch of ``mine`` (sketch_keys), which picks the candidates.
 
     Stories led from ``host`` itself are not candidates: two articles of one site share its
     chrome, and on a site whose chrome leaks into the text (until its template is learned)
@@ -181,7 +232,7 @@ def near_copy(
         ).fetchone()
         if host is not None and _host(str(lead_url)) == host:
             continue
-        overlap = containment(mine, shingles(lead_text(conn, lead_url)))
+        overlap = containment(mine, leads.get(conn, story_id, str(lead_url)))
         # Negated so that min() prefers the higher overlap, then more shared values.
         key = (-overlap, -shared, story_id, str(lead_url))
         if overlap >= min_overlap and (best is None or key < best):

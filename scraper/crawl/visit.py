@@ -155,11 +155,11 @@ class PageVisitor:
         result = self._state.record_article(
             item.url,
             source=item.source,
-            article=extracted.article.to_dict(),
+            article=extracted.record,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
-            simhash=extracted.simhash,
             fetched_at=page.fetched_at,
+            shingles=extracted.shingles,
             min_overlap=self._settings.crawl.near_duplicate_overlap,
         )
         stats.add(result.kind)

@@ -14,7 +14,6 @@ from scraper.crawl.state import CrawlState, StoryResult
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 SOURCE = "wire"
-BASE_HASH = 0x0123_4567_89AB_CDEF
 
 
 def url(n: int | str, host: str | None = None) -> str:
@@ -40,7 +39,6 @@ def record(
     state: CrawlState,
     target: str,
     fingerprint: str,
-    simhash: int = BASE_HASH,
     *,
     at: datetime = T0,
     min_overlap: float | None = None,
@@ -54,7 +52,6 @@ def record(
         article=article(fingerprint, url=target, **extra),
         etag=etag,
         last_modified=last_modified,
-        simhash=simhash,
         fetched_at=at,
         min_overlap=min_overlap,
     )

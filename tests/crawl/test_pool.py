@@ -10,6 +10,7 @@ import pytest
 
 from scraper.config import ExtractSettings
 from scraper.crawl.pool import EXTRACTION_TIMEOUT, EXTRACTOR_CRASHED, ExtractionPool
+from scraper.crawl.shingles import shingle_hashes
 from scraper.errors import ExtractError, NoContentError
 from scraper.fetch import page_from_bytes
 from tests.crawl import pool_tasks
@@ -46,7 +47,7 @@ def test_workers_are_never_forked_from_the_crawler() -> None:
     assert asyncio.run(scenario()) != os.getpid()
 
 
-def test_extract_returns_the_article_and_its_simhash_or_the_extractors_error() -> None:
+def test_extract_returns_the_article_its_record_and_shingles_or_the_extractors_error() -> None:
     good = page_from_bytes(article_page("T", article_text(1)), "http://a.test/n/a-b-c-d")
     empty = page_from_bytes(b"<html><body><p>Hi.</p></body></html>", "http://a.test/n/e")
 
@@ -54,7 +55,8 @@ def test_extract_returns_the_article_and_its_simhash_or_the_extractors_error() -
         async with ExtractionPool(1, timeout=20.0) as pool:
             extracted = await pool.extract(good, ExtractSettings(), None)
             assert extracted.article.text.startswith(article_text(1)[0][:30])
-            assert extracted.simhash != 0
+            assert extracted.record == extracted.article.to_dict()
+            assert extracted.shingles == shingle_hashes(extracted.article.text)
             with pytest.raises(NoContentError):
                 await pool.extract(empty, ExtractSettings(), None)
 

@@ -20,10 +20,6 @@ _FORK = multiprocessing.get_context("fork")
 BODY = "A paragraph of article text that makes each commit a few pages long. " * 300
 
 
-def _hash(n: int) -> int:
-    return random.Random(n).getrandbits(64)
-
-
 def _pair_fingerprint(n: int) -> str:
     # url(2k) and url(2k + 1) carry the same text: one story with two articles.
     return f"fp{n // 2}"
@@ -40,7 +36,7 @@ def _record_then_die(path: Path) -> None:
 
     state_module.store_article = store_then_die  # type: ignore[assignment]  # child only
     with CrawlState.open(path) as state:
-        record(state, url(2), "fp2", _hash(2), text=BODY)
+        record(state, url(2), "fp2", text=BODY)
 
 
 def _run_child(target: Any, *args: Any) -> int | None:
@@ -54,7 +50,7 @@ def test_kill_inside_record_article_leaves_no_trace(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
     with CrawlState.open(path) as state:
         state.add_links(SOURCE, [(url(1), None), (url(2), None)], now=T0)
-        record(state, url(1), "fp1", _hash(1))
+        record(state, url(1), "fp1")
     assert _run_child(_record_then_die, path) == -signal.SIGKILL
     _assert_consistent(path)
     with CrawlState.open(path) as state:
@@ -68,7 +64,7 @@ def _crawl(path: Path, progress: Connection | None) -> None:
     with CrawlState.open(path) as state:
         for item in state.due(SOURCE, 10_000):
             n = int(item.url.rsplit("/", 1)[1])
-            record(state, item.url, _pair_fingerprint(n), _hash(n // 2), text=BODY)
+            record(state, item.url, _pair_fingerprint(n), text=BODY)
             if progress is not None:
                 progress.send(n)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from scraper.config import CrawlSettings
-from scraper.crawl.simhash import shingles, simhash, sketch
+from scraper.crawl.shingles import shingle_hashes, sketch
 from scraper.crawl.state import CrawlState, StoryResult
 from scraper.crawl.state_schema import to_unsigned
 from scraper.crawl.state_stories import (
     MAX_CANDIDATES,
     SKETCH_SIZE,
+    LeadShingles,
     candidate_query,
     lead_text,
     link_story,
@@ -23,10 +24,9 @@ from scraper.crawl.state_stories import (
     near_copy,
     sketch_keys,
 )
-from tests.crawl.state_support import BASE_HASH, HOUR, T0, raw, record, scalar, url, url_row
-from tests.crawl.test_simhash import FLOOD_COPY, FLOOD_OTHER, FLOOD_WIRE, WIRE, seed_pair
+from tests.crawl.state_support import HOUR, T0, raw, record, scalar, url, url_row
+from tests.crawl.test_shingles import FLOOD_COPY, FLOOD_OTHER, FLOOD_WIRE, WIRE, seed_pair
 
-FAR_HASH = ~BASE_HASH & (1 << 64) - 1  # differs in all 64 bits
 OVERLAP = CrawlSettings().near_duplicate_overlap
 
 
@@ -43,15 +43,15 @@ def path(tmp_path: Path) -> Path:
 
 def test_first_article_makes_a_new_story(state: CrawlState) -> None:
     assert record(state, url(1), "fp1") == StoryResult("new", 1, None)
-    assert record(state, url(2), "fp2", FAR_HASH) == StoryResult("new", 2, None)
+    assert record(state, url(2), "fp2") == StoryResult("new", 2, None)
 
 
 def test_same_fingerprint_under_another_url_is_a_duplicate(state: CrawlState) -> None:
     lead = record(state, url(1), "fp1", text=WIRE)
     # The exact match wins whatever the text (and without min_overlap).
-    assert record(state, url(2), "fp1", FAR_HASH) == StoryResult("duplicate", lead.story_id, url(1))
+    assert record(state, url(2), "fp1") == StoryResult("duplicate", lead.story_id, url(1))
     # A copy of the copy still points at the story's lead.
-    assert record(state, url(3), "fp1", FAR_HASH) == StoryResult("duplicate", lead.story_id, url(1))
+    assert record(state, url(3), "fp1") == StoryResult("duplicate", lead.story_id, url(1))
 
 
 def test_a_near_copy_links_only_with_min_overlap(state: CrawlState) -> None:
@@ -74,13 +74,10 @@ def test_same_url_same_content_is_unchanged(state: CrawlState) -> None:
 
 def test_same_url_new_content_is_updated_and_keeps_its_story(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
-    corrected = FAR_HASH ^ 1 << 3
     with CrawlState.open(path) as state:
         record(state, url(1), "fp1", text=WIRE)
         record(state, url(2), "fp2", text=WIRE + " Updated.", min_overlap=OVERLAP)
-        assert record(state, url(1), "fp1b", corrected, text=FLOOD_WIRE) == StoryResult(
-            "updated", 1, None
-        )
+        assert record(state, url(1), "fp1b", text=FLOOD_WIRE) == StoryResult("updated", 1, None)
         assert record(state, url(2), "fp2b", text=OTHER_TEXT) == StoryResult("updated", 1, url(1))
         # The story now goes by its lead's corrected text: its copies join it, the old text not.
         assert record(state, url(3), "fp3", text=FLOOD_COPY, min_overlap=OVERLAP).kind == (
@@ -89,8 +86,8 @@ def test_same_url_new_content_is_updated_and_keeps_its_story(tmp_path: Path) -> 
         assert record(state, url(4), "fp4", text=WIRE, min_overlap=OVERLAP).kind == "new"
     row = url_row(path, url(1))
     assert row is not None
-    assert (row["fingerprint"], to_unsigned(row["simhash"])) == ("fp1b", corrected)
-    assert _stored_keys(path, 1) == sorted(sketch_keys(shingles(FLOOD_WIRE)))
+    assert row["fingerprint"] == "fp1b"
+    assert _stored_keys(path, 1) == sorted(sketch_keys(shingle_hashes(FLOOD_WIRE)))
 
 
 OTHER_TEXT = "A different text under the copy's URL: it changes nothing of the story."
@@ -101,7 +98,7 @@ def test_stories_table_holds_one_row_per_story(tmp_path: Path) -> None:
     with CrawlState.open(path) as state:
         record(state, url(1), "fp1", text=WIRE)
         record(state, url(2), "fp1", text=WIRE)
-        record(state, url(3), "fp3", FAR_HASH, text="Three words only")
+        record(state, url(3), "fp3", text="Three words only")
     assert scalar(path, "SELECT count(*) FROM stories") == 2
     with raw(path) as conn:
         linked = dict(conn.execute("SELECT url, story_id FROM articles").fetchall())
@@ -112,12 +109,10 @@ def test_stories_table_holds_one_row_per_story(tmp_path: Path) -> None:
 
 def test_high_bit_values_round_trip_through_signed_storage(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
-    top = (1 << 64) - 1
     with CrawlState.open(path) as state:
-        record(state, url(1), "fp1", top, text="Breaking")
-    assert to_unsigned(scalar(path, "SELECT simhash FROM urls")) == top
+        record(state, url(1), "fp1", text="Breaking")
     # A one-shingle text whose hash has the top bit set: a long text's smallest values do not.
-    values = sketch(shingles("Breaking"), SKETCH_SIZE)
+    values = sketch(shingle_hashes("Breaking"), SKETCH_SIZE)
     assert len(values) == 1 and values[0] >= 1 << 63
     assert [to_unsigned(key) for key in _stored_keys(path, 1)] == values
 
@@ -158,7 +153,7 @@ def test_the_lookup_stays_small_as_the_stories_grow(path: Path) -> None:
         for n in range(2000):
             text = _synthetic(rng, vocabulary, 120)
             assert record(state, url(n), f"fp{n}", text=text, min_overlap=OVERLAP).kind == "new"
-    query = sketch_keys(shingles(_synthetic(rng, vocabulary, 120)))
+    query = sketch_keys(shingle_hashes(_synthetic(rng, vocabulary, 120)))
     placeholders = ", ".join("?" * len(query))
     with raw(path) as conn:
         assert scalar(path, "SELECT count(*) FROM story_sketch") == 2000 * SKETCH_SIZE
@@ -169,7 +164,7 @@ def test_the_lookup_stays_small_as_the_stories_grow(path: Path) -> None:
         assert len(near_candidates(conn, query)) <= matched
         # A copy of one of them still finds it first, among as few rows.
         copy = _synthetic(random.Random(20240501), vocabulary, 120)
-        assert near_candidates(conn, sketch_keys(shingles(copy)))[0] == (1, SKETCH_SIZE)
+        assert near_candidates(conn, sketch_keys(shingle_hashes(copy)))[0] == (1, SKETCH_SIZE)
 
 
 # -- near copies confirmed by their text ----------------------------------------------------------
@@ -177,7 +172,7 @@ def test_the_lookup_stays_small_as_the_stories_grow(path: Path) -> None:
 
 def _lead(state: CrawlState, n: int, text: str) -> StoryResult:
     """Record ``text`` as a story of its own (no min_overlap: never near-linked)."""
-    return record(state, url(n), f"fp-{n}", simhash(text), text=text)
+    return record(state, url(n), f"fp-{n}", text=text)
 
 
 def _link(path: Path, text: str, *, overlap: float = OVERLAP) -> StoryResult:
@@ -190,7 +185,8 @@ def _link(path: Path, text: str, *, overlap: float = OVERLAP) -> StoryResult:
                 url=url("new"),
                 fingerprint="fp-new",
                 now="2024-05-01T12:00:00.000000+00:00",
-                text=text,
+                shingles=shingle_hashes(text),
+                leads=LeadShingles(),
                 min_overlap=overlap,
             )
         finally:
@@ -221,7 +217,7 @@ def test_a_different_story_on_the_same_topic_stays_apart(path: Path) -> None:
     with raw(path) as conn:
         # A candidate (they share a stock phrase's sketch value), which the text check refuses.
         assert [
-            story for story, _ in near_candidates(conn, sketch_keys(shingles(FLOOD_OTHER)))
+            story for story, _ in near_candidates(conn, sketch_keys(shingle_hashes(FLOOD_OTHER)))
         ] == [1]
     assert _link(path, FLOOD_OTHER).kind == "new"
     assert _link(path, FLOOD_OTHER, overlap=0.05).kind == "duplicate"
@@ -240,9 +236,11 @@ def test_the_best_overlap_wins_over_the_most_shared_values(path: Path) -> None:
         opening = "\n\n".join(FLOOD_WIRE.split("\n\n")[:4])
         _lead(state, 1, opening + "\n\n" + FLOOD_OTHER)
         best = _lead(state, 2, FLOOD_WIRE)
-    _forge_sketch(path, 1, sketch_keys(shingles(FLOOD_COPY)))
+    _forge_sketch(path, 1, sketch_keys(shingle_hashes(FLOOD_COPY)))
     with raw(path) as conn:
-        assert [story for story, _ in near_candidates(conn, sketch_keys(shingles(FLOOD_COPY)))] == [
+        assert [
+            story for story, _ in near_candidates(conn, sketch_keys(shingle_hashes(FLOOD_COPY)))
+        ] == [
             1,
             2,
         ]
@@ -252,7 +250,7 @@ def test_the_best_overlap_wins_over_the_most_shared_values(path: Path) -> None:
 
 
 def test_only_the_best_candidates_texts_are_read(path: Path) -> None:
-    keys = sketch_keys(shingles(FLOOD_WIRE))
+    keys = sketch_keys(shingle_hashes(FLOOD_WIRE))
     with CrawlState.open(path) as state:
         for n in range(MAX_CANDIDATES + 4):
             _lead(state, n, f"unrelated story number {n}")
@@ -262,7 +260,9 @@ def test_only_the_best_candidates_texts_are_read(path: Path) -> None:
     with raw(path) as conn:
         shared = [count for _, count in near_candidates(conn, keys)]
         conn.set_trace_callback(reads.append)
-        assert near_copy(conn, shingles(FLOOD_WIRE), keys, OVERLAP) is None
+        assert (
+            near_copy(conn, shingle_hashes(FLOOD_WIRE), keys, OVERLAP, leads=LeadShingles()) is None
+        )
         conn.set_trace_callback(None)
         plan = _plan(conn, "SELECT json_extract(json, '$.text') FROM articles WHERE url = ?", ["x"])
     assert shared == [8, 7, 6, 5, 4, 4, 3, 3]  # the stories sharing 1 or 2 are never read
@@ -291,3 +291,21 @@ def test_near_copies_on_one_site_stay_apart(state: CrawlState) -> None:
     elsewhere = record(state, url(3), "fp3", text=FLOOD_WIRE + " Corrected.", min_overlap=OVERLAP)
     assert elsewhere.kind == "duplicate"
     assert elsewhere.story_id in {lead.story_id, copy.story_id}
+
+
+def test_lead_cache_stays_bounded_and_reads_a_forgotten_lead_from_its_text(path: Path) -> None:
+    with CrawlState.open(path) as state:
+        _lead(state, 1, FLOOD_WIRE)
+        _lead(state, 2, WIRE)
+    leads = LeadShingles(capacity=1)
+    leads.put(1, shingle_hashes(FLOOD_WIRE))
+    leads.put(2, shingle_hashes(WIRE))  # story 1 falls out
+    with raw(path) as conn:
+        conn.execute("UPDATE articles SET json = json_set(json, '$.text', ?) WHERE url = ?",
+                     (FLOOD_OTHER, url(1)))  # fmt: skip
+        # Story 2 comes from the cache (its stored text is not read), story 1 from its text.
+        assert set(leads.get(conn, 2, url(2))) == shingle_hashes(WIRE)
+        assert set(leads.get(conn, 1, url(1))) == shingle_hashes(FLOOD_OTHER)
+        conn.execute("UPDATE articles SET json = json_set(json, '$.text', '') WHERE url = ?",
+                     (url(1),))  # fmt: skip
+        assert set(leads.get(conn, 1, url(1))) == shingle_hashes(FLOOD_OTHER)  # now cached

@@ -20,7 +20,7 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from scraper.config import ExtractSettings, SiteRules
 from scraper.crawl.shingles import shingle_hashes
 from scraper.errors import ExtractError
 from scraper.extract import SiteTemplate, extract_page
-from scraper.models import Article, Page
+from scraper.models import Page
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +39,21 @@ T = TypeVar("T")
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTOR_CRASHED = "extractor_crashed"
 EXTRACTOR_ERROR = "extractor_error"
-# Modules the forkserver imports once, so that every worker it forks starts warm.
-_PRELOAD = ["scraper.crawl.pool"]
+# Modules the forkserver imports once, so that every worker it forks starts warm. trafilatura
+# is imported lazily by the extractor (the crawl's own process never needs it), so it is named.
+_PRELOAD = ["scraper.crawl.pool", "trafilatura"]
 
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """What a worker hands back for one page: the article, its JSON form as the state stores
-    it, and its text's shingle hashes for story linking. Both are made in the worker because
-    the crawl's event loop, which takes every page's result, is the busier process."""
+    """What a worker hands back for one page: the article's JSON form as the state stores it,
+    the block signatures that teach the site's template, and its text's shingle hashes for
+    story linking. All are made in the worker, because the crawl's event loop, which takes
+    every page's result, is the busier process; and only they cross back (not the Article
+    with its dropped blocks), since every byte is pickled on both sides."""
 
-    article: Article
     record: dict[str, Any]
+    signatures: frozenset[str]
     shingles: frozenset[int]
 
 
@@ -70,7 +73,7 @@ def extract_in_worker(
         raise ExtractError(
             f"extractor failed: {type(exc).__name__}: {exc}", url=page.url, code=EXTRACTOR_ERROR
         ) from None
-    return Extracted(article, article.to_dict(), shingle_hashes(article.text))
+    return Extracted(article.to_dict(), article.signatures, shingle_hashes(article.text))
 
 
 # Seconds the workers may take to start (the forkserver imports the extractor first).
@@ -119,7 +122,9 @@ class ExtractionPool:
     ) -> Extracted:
         """Extract ``page`` in a worker. Raises what extraction raises (NoContentError, ...),
         or ExtractError coded extraction_timeout / extractor_crashed."""
-        return await self.run(extract_in_worker, page, settings, rules, template, url=page.url)
+        # The worker reads the decoded HTML only; the raw bytes would double what is pickled.
+        bare = replace(page, content=b"")
+        return await self.run(extract_in_worker, bare, settings, rules, template, url=page.url)
 
     def warm_up(self) -> None:
         """Start the workers now, on a thread: starting them means waiting for the forkserver

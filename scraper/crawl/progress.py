@@ -5,10 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichBar
-
 
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
@@ -34,6 +30,11 @@ class TerminalProgress:
     """A transient bar on stderr: it disappears when the run ends, leaving the summary."""
 
     def __init__(self) -> None:
+        # Imported here: cron runs (no terminal) never draw a bar, so they skip rich's ~0.1 s.
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichBar
+
         self._bar = RichBar(
             TextColumn("crawl"),
             BarColumn(),

@@ -194,9 +194,10 @@ class _Run:
             gate = HostGate(crawl)
             robots = RobotsBook(self.state, client, self.settings, gate)
             fetcher = PoliteFetcher(client, self.settings, gate, robots)
+            # The workers start while discovery runs: the forkserver's imports take longer.
+            pool.warm_up()
             try:
                 if await self._unless_halted(self._discover(fetcher)):
-                    pool.warm_up()  # while the first pages are being fetched
                     await self._fetch_all(self._visitor(fetcher, pool, archive))
             finally:
                 self.dropped = fetcher.dropped_hosts()

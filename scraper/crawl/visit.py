@@ -163,9 +163,8 @@ class PageVisitor:
             min_overlap=self._settings.crawl.near_duplicate_overlap,
         )
         stats.add(result.kind)
-        article = extracted.article
-        self._templates.learn(page.final_url, article.canonical_url or page.final_url,
-                              article.signatures)  # fmt: skip
+        canonical = extracted.record.get("canonical_url") or page.final_url
+        self._templates.learn(page.final_url, canonical, extracted.signatures)
         if self._exporter is not None:
             await self._exporter.flush()
 

@@ -6,15 +6,16 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import h11
 import httpx
 
 from scraper.errors import PermanentFetchError, TransientFetchError
 
 
-def _tls_verification_failed(exc: BaseException) -> bool:
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
+        if isinstance(seen, kind):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -37,13 +38,20 @@ def httpx_errors(url: str, *, reading_body: bool = False) -> Iterator[None]:
             raise TransientFetchError(
                 f"body cut short: {exc}", url=url, code="incomplete_body"
             ) from exc
+        if _caused_by(exc, h11.RemoteProtocolError):
+            # h11 refused the response head itself (a malformed status line, a header block
+            # over httpcore's 100 KiB): the server's doing, and asking again gets the same.
+            raise PermanentFetchError(
+                f"malformed response: {exc}", url=url, code="protocol_error"
+            ) from exc
+        # httpcore's own "Server disconnected without sending a response" lands here.
         raise TransientFetchError(
             f"server broke the protocol: {exc}", url=url, code="connection_error"
         ) from exc
     except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
         raise PermanentFetchError(f"bad request: {exc}", url=url, code="invalid_url") from exc
     except httpx.TransportError as exc:
-        if _tls_verification_failed(exc):
+        if _caused_by(exc, ssl.SSLCertVerificationError):
             raise PermanentFetchError(
                 f"TLS certificate rejected: {exc}", url=url, code="tls_error"
             ) from exc

@@ -138,9 +138,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
     target = os.environ.get("SCRAPER_FAULT_REPORT")
     if target:
-        with open(target, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(asdict(row)) + "\n")
+        lines = "".join(json.dumps(asdict(row)) + "\n" for row in rows)
+        Path(target).write_text(lines, encoding="utf-8")
 
 
 def format_table(rows: list[FaultRow]) -> list[str]:

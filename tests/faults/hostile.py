@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import ssl
 import threading
 import time
@@ -169,7 +170,7 @@ class HostileServer:
         except asyncio.IncompleteReadError:
             return None
         lines = head.decode("latin-1").split("\r\n")
-        method, target, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+        method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
         headers: dict[str, str] = {}
         for line in lines[1:]:
             name, sep, value = line.partition(":")
@@ -261,7 +262,8 @@ def endless(
     async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
         writer.write(head_bytes(200, [*headers, ("Transfer-Encoding", "chunked")]))
         sent = 0
-        for piece in (prefix, *_forever(block)):
+        # chain, not (prefix, *_forever(block)): unpacking an endless generator never ends.
+        for piece in itertools.chain((prefix,), _forever(block)):
             if not piece:
                 continue
             writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))

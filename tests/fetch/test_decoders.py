@@ -1,13 +1,19 @@
-"""The bounded gzip/deflate decoders, fed the way a network feeds them: in small pieces."""
+"""The bounded gzip/deflate/br/zstd decoders, fed the way a network feeds them: in small pieces."""
 
 from __future__ import annotations
 
+import functools
 import gzip
+import sys
 import zlib
+from collections.abc import Callable
 
+import brotli
 import pytest
+import zstandard
 
 from scraper.errors import PermanentFetchError
+from scraper.fetch import decoders
 from scraper.fetch.decoders import STEP, Decoder, make_decoder
 
 BODY = b"<p>" + b"The quick brown fox. " * 5000 + b"</p>"
@@ -38,6 +44,10 @@ def _raw_deflate(data: bytes) -> bytes:
         ("deflate", zlib.compress(BODY)),
         ("deflate", _raw_deflate(BODY)),  # what some servers actually send
         ("gzip, deflate", zlib.compress(gzip.compress(BODY))),
+        ("br", brotli.compress(BODY)),
+        ("zstd", zstandard.ZstdCompressor().compress(BODY)),
+        ("gzip, br", brotli.compress(gzip.compress(BODY))),
+        ("zstd, gzip", gzip.compress(zstandard.ZstdCompressor().compress(BODY))),
         ("identity", BODY),
         ("", BODY),
     ],
@@ -91,7 +101,7 @@ def test_more_than_two_encodings_are_refused() -> None:
     assert caught.value.code == "too_many_encodings"
 
 
-@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "gzip, br"])
+@pytest.mark.parametrize("encoding", ["x-evil", "compress", "gzip, x-evil", "br;q=1"])
 def test_unknown_encodings_are_refused(encoding: str) -> None:
     with pytest.raises(PermanentFetchError) as caught:
         make_decoder(encoding, 100, "u")
@@ -112,3 +122,97 @@ def test_garbage_is_a_decoding_error() -> None:
         _feed(make_decoder("gzip", 1000, "u"), b"this is not gzip at all")
 
     assert caught.value.code == "decoding_error"
+
+
+@functools.cache
+def _bomb(encoding: str) -> bytes:
+    """64 MiB of zeros, which br and zstd squeeze into well under 1 KiB."""
+    zeros = b"\0" * (64 * 1024 * 1024)
+    if encoding == "br":
+        return bytes(brotli.compress(zeros, quality=5))
+    if encoding == "zstd":
+        return zstandard.ZstdCompressor(level=3).compress(zeros)
+    return _raw_deflate(zeros)
+
+
+class _Counting:
+    """A decoder layer's output per library call, seen by wrapping its budget."""
+
+    def __init__(self, decoder: Decoder) -> None:
+        budget = decoder._budget  # type: ignore[attr-defined]
+        self.steps: list[int] = []
+        original: Callable[[bytes], bytes] = budget.count
+
+        def count(chunk: bytes) -> bytes:
+            self.steps.append(len(chunk))
+            return original(chunk)
+
+        budget.count = count
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "deflate"])
+def test_br_zstd_and_deflate_bombs_stop_at_the_cap_in_small_steps(encoding: str) -> None:
+    cap = 1024 * 1024
+    bomb = _bomb(encoding)
+    decoder = make_decoder(encoding, cap, "u")
+    seen = _Counting(decoder)
+
+    with pytest.raises(PermanentFetchError) as caught:
+        # The whole bomb in one feed: the decoder, not the network, has to keep it small.
+        decoder.feed(bomb)
+
+    assert len(bomb) < 64 * 1024
+    assert caught.value.code == "body_too_large"
+    assert cap < sum(seen.steps) <= cap + STEP  # stopped just past the cap, not at 64 MiB
+    assert max(seen.steps) <= STEP
+    assert len(seen.steps) > cap // STEP
+
+
+def test_br_cut_short_is_a_decoding_error() -> None:
+    data = brotli.compress(BODY)
+    with pytest.raises(PermanentFetchError) as caught:
+        _feed(make_decoder("br", len(BODY), "u"), data[: len(data) // 2])
+
+    assert caught.value.code == "decoding_error"
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd"])
+def test_br_and_zstd_garbage_is_a_decoding_error(encoding: str) -> None:
+    with pytest.raises(PermanentFetchError) as caught:
+        _feed(make_decoder(encoding, 1000, "u"), b"this is not compressed at all" * 10)
+
+    assert caught.value.code == "decoding_error"
+
+
+def test_zstd_with_a_window_over_8_mib_is_refused() -> None:
+    # A frame may ask for a huge window before producing a byte; RFC 9659 caps it at 8 MiB.
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=24)
+    data = zstandard.ZstdCompressor(compression_params=params).compress(b"x" * (20 << 20))
+    with pytest.raises(PermanentFetchError) as caught:
+        _feed(make_decoder("zstd", 32 << 20, "u"), data, piece=len(data))
+
+    assert caught.value.code == "decoding_error"
+
+
+def test_zstd_frames_back_to_back_are_all_decoded() -> None:
+    data = zstandard.ZstdCompressor().compress(b"first ") + zstandard.ZstdCompressor().compress(
+        b"second"
+    )
+
+    assert _feed(make_decoder("zstd", 100, "u"), data, piece=5)[0] == b"first second"
+
+
+def test_only_what_decodes_in_bounded_steps_is_advertised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert decoders.ACCEPT_ENCODING == "gzip, deflate, br, zstd"
+    # Without brotli (or with one too old for output_buffer_limit) br is neither advertised
+    # nor accepted.
+    monkeypatch.setitem(sys.modules, "brotli", None)
+    without_br = decoders.supported_encodings()
+
+    assert "br" not in without_br
+    assert "zstd" in without_br
+    with pytest.raises(PermanentFetchError) as caught:
+        make_decoder("br", 100, "u", supported=without_br)
+    assert caught.value.code == "unsupported_encoding"

@@ -23,6 +23,7 @@ from scraper.errors import ScraperError
 from scraper.extract import extract_page
 from scraper.extract.templates import SiteTemplate, TemplateStore, host_key
 from scraper.fetch import fetch, make_client, page_from_bytes
+from scraper.fetch.guard import AddressGuard
 from scraper.inputs import expand, is_url, read_html
 from scraper.models import Page
 
@@ -143,7 +144,9 @@ async def _fetch_politely(urls: list[str], settings: Settings) -> list[Page | Sc
     """One request at a time, ``crawl.delay`` seconds apart on the same host."""
     results: list[Page | ScraperError] = []
     last: dict[str, float] = {}
-    async with make_client(settings.fetch) as client:
+    # URLs the user typed: their hosts may be on any address; a redirect elsewhere is checked.
+    guard = AddressGuard.from_settings(settings.fetch, trusted_urls=urls)
+    async with make_client(settings.fetch, guard) as client:
         for url in urls:
             host = urlsplit(url).hostname or ""
             wait = last.get(host, float("-inf")) + settings.crawl.delay - time.monotonic()

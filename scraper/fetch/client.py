@@ -10,7 +10,8 @@ case for one fetch is therefore ``(retries + 1) * total_timeout`` plus the waits
 from __future__ import annotations
 
 import http.cookiejar
-from collections.abc import Mapping
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -20,7 +21,10 @@ import httpx
 from scraper.config import FetchSettings
 from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
 from scraper.fetch.body import read_body
-from scraper.fetch.hops import Finish, follow, timeouts, within_deadline
+from scraper.fetch.decoders import ACCEPT_ENCODING
+from scraper.fetch.guard import AddressGuard
+from scraper.fetch.hops import Finish, HopCheck, follow, timeouts, within_deadline
+from scraper.fetch.network import DNS_ERROR, GuardedTransport
 from scraper.fetch.page import build_page
 from scraper.fetch.redirects import hide_location
 from scraper.fetch.retry import RetryPolicy, parse_retry_after, with_retries
@@ -30,8 +34,6 @@ from scraper.models import Page
 T = TypeVar("T")
 
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
-# Only what our bounded decoders handle; httpx would otherwise add br/zstd when installed.
-ACCEPT_ENCODING = "gzip, deflate"
 DOCUMENT_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml,"
     " text/xml;q=0.9, */*;q=0.5"
@@ -57,18 +59,32 @@ def _no_cookie_jar() -> http.cookiejar.CookieJar:
     return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
-    """An AsyncClient configured for ``fetch``. Use it as ``async with make_client(s) as c``."""
+def make_client(
+    settings: FetchSettings,
+    guard: AddressGuard | None = None,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """An AsyncClient configured for ``fetch``. Use it as ``async with make_client(s) as c``.
+
+    Every connection goes through ``guard`` (by default the crawl policy of ``settings``:
+    global addresses only unless fetch.allow_private_addresses). ``ssl_context`` replaces the
+    system CAs, for a private CA.
+    """
+    if guard is None:
+        guard = AddressGuard.from_settings(settings)
+    verify: ssl.SSLContext | bool = ssl_context or settings.verify_tls
     return httpx.AsyncClient(
+        transport=GuardedTransport(guard, verify=verify),
         headers={
             "User-Agent": settings.user_agent,
             "Accept": ACCEPT,
+            # Only what our bounded decoders handle; httpx would add br/zstd on its own.
             "Accept-Encoding": ACCEPT_ENCODING,
         },
         timeout=timeouts(settings),
         follow_redirects=False,  # followed by hand, each hop checked (redirects.py)
         trust_env=False,  # no proxies or CA bundles smuggled in through the environment
-        verify=settings.verify_tls,
         cookies=_no_cookie_jar(),
         event_hooks={"response": [hide_location]},
     )
@@ -80,11 +96,14 @@ async def fetch(
     settings: FetchSettings,
     *,
     validators: Validators | None = None,
+    check_hop: HopCheck | None = None,
 ) -> Page:
     """Fetch one HTML page, retrying transient failures. Raises a FetchError subclass.
 
     With ``validators`` (the ETag and Last-Modified of an earlier 200) the request is
     conditional; a 304 answer comes back as a Page with status 304 and no content.
+    ``check_hop`` is awaited with each redirect target before it is requested; it refuses a
+    hop by raising (a crawl checks robots.txt there).
     """
     policy = RetryPolicy.from_settings(settings)
     headers = _conditional_headers(validators)
@@ -104,11 +123,18 @@ async def fetch(
             fetched_at=datetime.now(UTC),
         )
 
-    return await with_retries(policy, lambda: _attempt(url, client, settings, finish, headers))
+    return await _with_retries(
+        policy, lambda: _attempt(url, client, settings, finish, headers, check_hop=check_hop)
+    )
 
 
 async def fetch_document(
-    url: str, client: httpx.AsyncClient, settings: FetchSettings, *, max_bytes: int
+    url: str,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    *,
+    max_bytes: int,
+    check_hop: HopCheck | None = None,
 ) -> Document:
     """Fetch a feed, sitemap or other non-HTML document as bytes, with the same limits."""
     policy = RetryPolicy.from_settings(settings)
@@ -120,7 +146,9 @@ async def fetch_document(
         return Document(url, str(response.url), response.status_code, headers, content)
 
     headers = {"Accept": DOCUMENT_ACCEPT}
-    return await with_retries(policy, lambda: _attempt(url, client, settings, finish, headers))
+    return await _with_retries(
+        policy, lambda: _attempt(url, client, settings, finish, headers, check_hop=check_hop)
+    )
 
 
 async def _attempt(
@@ -129,9 +157,41 @@ async def _attempt(
     settings: FetchSettings,
     finish: Finish[T],
     headers: Mapping[str, str] | None,
+    *,
+    check_hop: HopCheck | None,
 ) -> T:
-    work = follow(url, client, settings, finish, headers=headers)
+    work = follow(url, client, settings, finish, headers=headers, check_hop=check_hop)
     return await within_deadline(url, settings.total_timeout, work)
+
+
+class _GaveUp(Exception):
+    """Carries a transient error past with_retries without another attempt."""
+
+    def __init__(self, error: TransientFetchError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+async def _with_retries(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]]) -> T:
+    """with_retries, except that a name that failed to resolve twice is not tried a third
+    time. It stays transient (a crawl asks again next run): the second failure is carried out
+    of with_retries in a _GaveUp and raised as itself."""
+    dns_failures = 0
+
+    async def once() -> T:
+        nonlocal dns_failures
+        try:
+            return await attempt()
+        except TransientFetchError as exc:
+            dns_failures += exc.code == DNS_ERROR
+            if dns_failures >= 2:
+                raise _GaveUp(exc) from exc
+            raise
+
+    try:
+        return await with_retries(policy, once)
+    except _GaveUp as gave_up:
+        raise gave_up.error from gave_up.error.__cause__
 
 
 def _conditional_headers(validators: Validators | None) -> dict[str, str]:

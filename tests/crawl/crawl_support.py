@@ -105,6 +105,7 @@ def config(
             "backoff_initial": 0.01,
             "backoff_max": 0.05,
             "retry_after_max": 5.0,
+            "allow_private_addresses": True,  # the test sites are on 127.0.0.x
         },
         "extract": {"templates_path": str(tmp_path / "state" / "templates.sqlite")},
         "write": {

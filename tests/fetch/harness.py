@@ -28,6 +28,7 @@ def tiny(**overrides: Any) -> FetchSettings:
         "backoff_initial": 0.01,
         "backoff_max": 0.05,
         "retry_after_max": 5.0,
+        "allow_private_addresses": True,  # the test servers are on 127.0.0.1
     }
     return FetchSettings(**{**values, **overrides})
 

@@ -17,13 +17,19 @@ and a record survives the state store as (origin, verdict, body, fetched_at).
 
 Redirects are followed by hand, up to 5 (RFC 9309 asks for at least 5), with the fetch stage's
 checks at every hop. A redirect to another host is followed and its answer is applied to the
-origin we asked about (§2.3.1.2: "in the context of the initial authority"); credentials are
-dropped once the chain leaves the origin, exactly as for pages. Nothing is retried within a
-run: an unreachable robots.txt already means "ask again later".
+origin we asked about (§2.3.1.2: "even across authorities"; Nutch does the same, StormCrawler
+refuses cross-origin hops by default); credentials are dropped once the chain leaves the
+origin, exactly as for pages. Nothing is retried within a run: an unreachable robots.txt
+already means "ask again later".
+
+Crawls keep records in their state (crawl/robots_book.py). A one-off fetch (``scrape URL``)
+asks through ``RobotsChecker``, which is stricter about nothing and laxer about one thing: an
+unreachable robots.txt does not block a page a person asked for by name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,6 +112,12 @@ def robots_origin(url: str) -> str:
     host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
     port = f":{parsed.port}" if parsed.port is not None else ""  # httpx drops default ports
     return f"{parsed.scheme}://{host}{port}"
+
+
+class RobotsDisallowed(PermanentFetchError):
+    """robots.txt does not allow this URL for our user agent."""
+
+    default_code = "robots_disallowed"
 
 
 class RobotsPolicy:
@@ -247,3 +259,42 @@ def _text(raw: bytes, *, truncated: bool) -> str:
             raw = raw[: end + 1]
     # utf-8-sig: a BOM left in place would hide the first line's directive from protego.
     return raw.decode("utf-8-sig", errors="replace")
+
+
+class RobotsChecker:
+    """robots.txt for fetches a person asked for (``scrape URL``, ``scraper.scrape``): fetched
+    once per origin per command, kept in memory only.
+
+    Rules are obeyed exactly as in a crawl. An unreachable robots.txt (5xx, 429, network error)
+    is logged and does not block: RFC 9309's "assume complete disallow" governs crawlers, and
+    this is one page asked for by name, not a crawl (user-triggered fetchers such as Google's
+    skip robots.txt altogether). ``scraper crawl`` stays strict.
+    """
+
+    def __init__(
+        self, client: httpx.AsyncClient, fetch_settings: FetchSettings, crawl: CrawlSettings
+    ) -> None:
+        self._client = client
+        self._fetch_settings = fetch_settings
+        self._crawl = crawl
+        self._policies: dict[str, asyncio.Task[RobotsPolicy]] = {}
+
+    async def require_allowed(self, url: str) -> None:
+        """Raise RobotsDisallowed if the rules of ``url``'s robots.txt forbid it."""
+        try:
+            origin = robots_origin(url)
+        except ValueError:
+            return  # not http(s): the fetch refuses it with its own error
+        task = self._policies.get(origin)
+        if task is None:  # one fetch per origin, however many URLs of it wait at once
+            task = asyncio.ensure_future(self._policy(origin))
+            self._policies[origin] = task
+        policy = await task
+        if policy.verdict != DISALLOW_ALL and not policy.allowed(url):
+            raise RobotsDisallowed(f"disallowed by {origin}/robots.txt", url=url)
+
+    async def _policy(self, origin: str) -> RobotsPolicy:
+        record = await fetch_robots(origin, self._client, self._fetch_settings, self._crawl)
+        if record.verdict == DISALLOW_ALL:
+            log.warning("robots.txt of %s is unreachable; fetching what was asked for", origin)
+        return RobotsPolicy.from_record(record, self._fetch_settings.user_agent)

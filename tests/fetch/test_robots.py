@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 
 from scraper.config import CrawlSettings, FetchSettings
+from scraper.errors import PermanentFetchError
 from scraper.fetch import make_client
 from scraper.fetch.robots import (
     ALLOW_ALL,
     DISALLOW_ALL,
     RULES,
+    RobotsChecker,
+    RobotsDisallowed,
     RobotsPolicy,
     RobotsRecord,
     fetch_robots,
@@ -453,3 +456,53 @@ def test_robots_origin(url: str, origin: str) -> None:
 def test_robots_origin_refuses_what_has_no_http_origin(url: str) -> None:
     with pytest.raises(ValueError):
         robots_origin(url)
+
+
+# --- one-off fetches (scrape URL) -------------------------------------------------------------
+
+
+def check(routes: dict[str, Handler], paths: list[str]) -> tuple[list[str | None], list[str]]:
+    """Ask a RobotsChecker about each of ``paths`` at once: the error code per path (None if
+    allowed) and the paths the server saw."""
+
+    async def scenario() -> tuple[list[str | None], list[str]]:
+        async with RawServer(routes) as server, make_client(tiny()) as client:
+            checker = RobotsChecker(client, tiny(), CrawlSettings())
+
+            async def one(path: str) -> str | None:
+                try:
+                    await checker.require_allowed(server.url(path))
+                except RobotsDisallowed as exc:
+                    return exc.code
+                return None
+
+            codes = await asyncio.gather(*(one(path) for path in paths))
+            return list(codes), server.paths()
+
+    return asyncio.run(scenario())
+
+
+def test_a_one_off_fetch_obeys_the_rules_and_asks_once_per_origin() -> None:
+    rules = text(200, b"User-agent: *\nDisallow: /private\n")
+
+    codes, seen = check({"/robots.txt": rules}, ["/private/a", "/news/b", "/private/c"])
+
+    assert codes == ["robots_disallowed", None, "robots_disallowed"]
+    assert seen == ["/robots.txt"]
+
+
+@pytest.mark.parametrize("status", [503, 429, 404])
+def test_a_one_off_fetch_is_not_blocked_by_an_unreachable_or_missing_robots_txt(
+    status: int,
+) -> None:
+    codes, seen = check({"/robots.txt": text(status, b"User-agent: *\nDisallow: /\n")}, ["/a"])
+
+    assert codes == [None]  # the person asked for this page; the crawl is the strict one
+    assert seen == ["/robots.txt"]
+
+
+def test_robots_disallowed_is_a_permanent_fetch_error() -> None:
+    error = RobotsDisallowed("no", url="http://h/x")
+
+    assert isinstance(error, PermanentFetchError)
+    assert error.code == "robots_disallowed"

@@ -170,11 +170,17 @@ class PageVisitor:
 
     def _failed(self, item: FrontierItem, exc: ScraperError, *, transient: bool) -> None:
         log.warning("%s: %s (%s)", item.url, exc.message, exc.code)
+        limit = self._settings.crawl.url_failure_limit
+        if exc.code == EXTRACTOR_CRASHED:
+            # A page that killed its worker twice (in two runs) will do it again: quarantine
+            # it rather than lose a worker to it every run until the general limit is hit.
+            crashes_before_quarantine = 2
+            limit = min(limit, crashes_before_quarantine)
         self._state.record_failure(
             item.url,
             code=exc.code,
             transient=transient,
             fetched_at=datetime.now(UTC),
-            failure_limit=self._settings.crawl.url_failure_limit,
+            failure_limit=limit,
         )
         self._stats[item.source].fail(exc.code)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from scraper.discover.shape import check_html_shape
 from scraper.discover.urls import normalise_url
 from scraper.discover.values import Link, clean_title
 from scraper.errors import ExtractError
@@ -23,6 +24,7 @@ from scraper.errors import ExtractError
 # A real front page has a few hundred anchors; past this many the page is hostile or
 # generated, and reading on would only cost time (reliability: 10^6 <a> tags).
 MAX_ANCHORS = 20_000
+_ANCHOR = re.compile(r"<a[\s>]", re.IGNORECASE)
 _HEADLINE_ANCHORS = "article a[href], h2 a[href], h3 a[href]"
 
 # Path segments that mark listings and service pages rather than stories.
@@ -75,6 +77,9 @@ def section_links(html: str, base_url: str, *, max_links: int = 1000) -> list[Li
     page = normalise_url(base_url)
     if page is None or max_links <= 0:
         return []
+    html = _first_anchors(html)
+    # This runs in the crawl's own process, with no time limit: refuse a quadratic page first.
+    check_html_shape(html, base_url, max_elements=None)
     try:
         tree = LexborHTMLParser(html)
     except Exception as exc:  # selectolax signals parser trouble with assorted errors
@@ -93,6 +98,13 @@ def section_links(html: str, base_url: str, *, max_links: int = 1000) -> list[Li
         title = clean_title(anchor.text(deep=True, separator=" ", strip=True))
         _remember(found, url, headline, title or clean_title(anchor.attributes.get("title")))
     return _capped(found, max_links)
+
+
+def _first_anchors(html: str) -> str:
+    """The page cut before its (MAX_ANCHORS + 1)-th link: the parser then builds, and the
+    selectors then wrap, at most MAX_ANCHORS anchors (10^6 of them took 900 MiB here)."""
+    beyond = next(islice(_ANCHOR.finditer(html), MAX_ANCHORS, None), None)
+    return html if beyond is None else html[: beyond.start()]
 
 
 @dataclass(slots=True)

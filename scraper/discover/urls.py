@@ -38,8 +38,18 @@ TRACKING_PARAMS: tuple[str, ...] = (
     "guccounter", "guce_referrer", "guce_referrer_sig", "wt.mc_id", "__twitter_impression",
 )  # fmt: skip
 TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "ns_", "pk_", "mtm_", "piwik_", "hsa_")
+# Session IDs put in URLs by servers (Java, PHP, ASP, ColdFusion, osCommerce, Zen Cart): every
+# visit mints new ones, so without this one page becomes endless URLs (a crawler trap). "sid"
+# is left alone: some sites number their stories with it.
+SESSION_PARAMS: tuple[str, ...] = (
+    "jsessionid", "phpsessid", "sessionid", "session_id", "sessid", "cfid", "cftoken", "oscsid",
+    "zenid",
+)  # fmt: skip
 
-_TRACKING = frozenset(TRACKING_PARAMS)
+_TRACKING = frozenset((*TRACKING_PARAMS, *SESSION_PARAMS))
+_PREFIXES = (*TRACKING_PREFIXES, "aspsessionid")  # IIS appends letters: ASPSESSIONIDQABCDRST
+# ";jsessionid=..." (any case) ends a path segment; servlet containers put it there.
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid)=[^/;?#]*", re.IGNORECASE)
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -58,15 +68,16 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
     None means: not http(s), malformed, carrying credentials, longer than 2083 characters,
     or shaped like a crawler trap (a path segment repeated more than twice in a row, or more
     than 20 segments). Otherwise the scheme and host are lowercased, the host IDNA-encoded,
-    the default port, fragment and tracking parameters dropped, the remaining query pieces
-    sorted, dot segments removed, an empty path made "/" and percent-encoding normalised.
+    the default port, fragment, tracking parameters and session IDs (query or ";jsessionid=")
+    dropped, the remaining query pieces sorted, dot segments removed, an empty path made "/"
+    and percent-encoding normalised.
     """
     if len(url) > _MAX_INPUT_LENGTH or (base is not None and len(base) > _MAX_INPUT_LENGTH):
         return None
     url = _clean(url)
-    if base is not None and not _ABSOLUTE_HTTP.match(url):  # urljoin is the costly step
-        url = urljoin(_clean(base), url)
     try:
+        if base is not None and not _ABSOLUTE_HTTP.match(url):  # urljoin is the costly step
+            url = urljoin(_clean(base), url)  # splits too: "ftp://[::1/" raises (fuzzing)
         parts = urlsplit(url)
         port = parts.port
     except ValueError:  # a bad port or a malformed IPv6 literal
@@ -86,9 +97,9 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
 
 
 def is_tracking_param(name: str) -> bool:
-    """True for a query parameter that only records how the reader arrived."""
+    """True for a query parameter that only records how the reader arrived, or a session ID."""
     name = name.lower()
-    return name in _TRACKING or name.startswith(TRACKING_PREFIXES)
+    return name in _TRACKING or name.startswith(_PREFIXES)
 
 
 def _clean(url: str) -> str:
@@ -133,6 +144,8 @@ def _normalise_escapes(text: str, safe: str) -> str:
 
 
 def _normalise_path(path: str) -> str | None:
+    if ";" in path:
+        path = _PATH_SESSION.sub("", path)
     path = _remove_dot_segments(_normalise_escapes(path, _PATH_SAFE)) or "/"
     if not path.startswith("/"):
         path = "/" + path

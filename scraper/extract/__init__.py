@@ -18,6 +18,7 @@ from dataclasses import replace
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.config import ExtractSettings, SiteRules
+from scraper.discover.shape import check_html_shape
 from scraper.errors import ExtractError, NoContentError
 from scraper.extract.body import Block, main_blocks
 from scraper.extract.chrome import strip_chrome
@@ -93,7 +94,8 @@ def extract_page(
 
 def _parse(page: Page) -> LexborHTMLParser:
     if not page.html.strip():
-        raise NoContentError("empty page", url=page.url)
+        raise NoContentError("empty page", url=page.url, code="empty_body")
+    check_html_shape(page.html, page.url)  # before any parser meets a quadratic page
     try:
         return LexborHTMLParser(page.html)
     except Exception as exc:  # selectolax signals parser trouble with assorted errors
@@ -192,5 +194,7 @@ def _article(page: Page, meta: Metadata, text: str, dropped: tuple[DroppedBlock,
         tags=meta.tags,
         fetched_at=page.fetched_at,
         extractor_version=EXTRACTOR_VERSION,
+        encoding=page.encoding or None,
+        encoding_source=page.encoding_source or None,
         dropped=dropped,
     )

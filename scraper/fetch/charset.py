@@ -15,6 +15,12 @@ from charset_normalizer import from_bytes
 
 PRESCAN_BYTES = 1024  # WHATWG prescans this much for <meta charset>
 _CP1252_CHAOS_SLACK = 0.1
+# A page with at least twice as many valid multi-byte UTF-8 characters as runs of bad bytes
+# is UTF-8 with some damage (a truncated byte, a pasted cp1252 quote), not a legacy page: in
+# legacy text a valid multi-byte sequence is rare (it takes e.g. "Ã" then "©").
+_DAMAGED_UTF8_RATIO = 2
+_REPLACEMENT = "\ufffd"
+_REPLACEMENT_RUN = re.compile(f"{_REPLACEMENT}+")
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -87,7 +93,7 @@ def resolve_label(label: str, *, from_meta: bool = False) -> str | None:
     key = label.strip().strip("\"'").lower()
     try:
         name = codecs.lookup(_WHATWG_OVERRIDES.get(key, key)).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label (found by fuzzing)
         if from_meta and key == "x-user-defined":
             return "cp1252"
         return None
@@ -158,10 +164,24 @@ def _declared(content: bytes, label: str | None, source: str) -> tuple[str, str,
     return text, encoding, source
 
 
+def _damaged_utf8(content: bytes) -> str | None:
+    """The page read as UTF-8, broken sequences replaced (U+FFFD, as a browser does), if it
+    is plainly UTF-8 with a few bad bytes; a detector would call it cp1250 and garble it all."""
+    text = content.decode("utf-8", "replace")
+    replaced = text.count(_REPLACEMENT) - content.count(_REPLACEMENT.encode())
+    valid = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    # One bad run ("\xed\xa0\x80", an encoded surrogate, gives three U+FFFD) is one fault.
+    runs = max(len(_REPLACEMENT_RUN.findall(text)) - content.count(_REPLACEMENT.encode()), 1)
+    return text if valid >= _DAMAGED_UTF8_RATIO * runs else None
+
+
 def _detected(content: bytes) -> tuple[str, str] | None:
     text = _strict(content, "utf-8")
     if text is not None:  # valid UTF-8 is UTF-8; no detector needed (and this is fast)
         return text, "utf-8"
+    damaged = _damaged_utf8(content)
+    if damaged is not None:
+        return damaged, "utf-8"
     candidates = [match for match in from_bytes(content) if resolve_label(match.encoding)]
     if not candidates:
         return None

@@ -48,7 +48,8 @@ def page_from_bytes(
     fetched_at: datetime | None = None,
 ) -> Page:
     """A Page from bytes read offline (a file, stdin, an archive), checked and decoded exactly
-    like a fetched body. Raises PermanentFetchError(code="not_html") for non-HTML input."""
+    like a fetched body. Raises PermanentFetchError(code="unsupported_content") for non-HTML
+    input."""
     headers = headers or {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     check_content_type(content_type, url)

@@ -6,6 +6,9 @@ import codecs
 
 from scraper.errors import PermanentFetchError
 
+# One code for "this is not a page we can read", whether the headers or the bytes said so.
+UNSUPPORTED_CONTENT = "unsupported_content"
+
 # A missing Content-Type is a candidate too: plenty of small servers send none.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -33,10 +36,12 @@ def media_type(content_type: str | None) -> str:
 
 
 def check_content_type(content_type: str | None, url: str) -> None:
-    """Raise not_html for a declared type that is not HTML (a missing type is accepted)."""
+    """Raise unsupported_content for a declared type that is not HTML (a missing type is
+    accepted). Called on the headers alone, so the body of a refused type is never read."""
     kind = media_type(content_type)
     if kind and kind not in HTML_TYPES:
-        raise PermanentFetchError(f"content type {kind!r} is not HTML", url=url, code="not_html")
+        message = f"content type {kind!r} is not HTML"
+        raise PermanentFetchError(message, url=url, code=UNSUPPORTED_CONTENT)
 
 
 def sniff_binary(content: bytes) -> str | None:
@@ -55,7 +60,9 @@ def sniff_binary(content: bytes) -> str | None:
 
 
 def check_body(content: bytes, url: str) -> None:
-    """Raise not_html if the bytes are a known binary format or plainly binary."""
+    """Raise unsupported_content if the bytes are a known binary format or plainly binary:
+    run before decoding, so no parser (and never trafilatura) sees such a body."""
     found = sniff_binary(content)
     if found is not None:
-        raise PermanentFetchError(f"body is {found}, not HTML", url=url, code="not_html")
+        message = f"body is {found}, not HTML"
+        raise PermanentFetchError(message, url=url, code=UNSUPPORTED_CONTENT)

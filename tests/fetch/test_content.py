@@ -42,7 +42,7 @@ def test_a_declared_non_html_type_aborts_right_after_the_headers(content_type: s
     result = run_raw({"/": stall_after(headers, 5.0)}, settings=tiny(read_timeout=5.0))
 
     assert isinstance(result.error, PermanentFetchError)
-    assert result.error.code == "not_html"
+    assert result.error.code == "unsupported_content"
     assert content_type in str(result.error)
     assert result.elapsed < 1
     assert len(result.seen) == 1
@@ -63,7 +63,7 @@ def test_pdf_bytes_served_as_html_are_refused() -> None:
     result = run_raw({"/": reply(200, pdf, {"Content-Type": "text/html"})})
 
     assert isinstance(result.error, PermanentFetchError)
-    assert result.error.code == "not_html"
+    assert result.error.code == "unsupported_content"
     assert "PDF" in str(result.error)
 
 

@@ -55,7 +55,7 @@ def test_a_declared_non_html_type_is_refused() -> None:
     with pytest.raises(PermanentFetchError) as caught:
         page_from_bytes(b"{}", "u", headers={"content-type": "application/json"})
 
-    assert caught.value.code == "not_html"
+    assert caught.value.code == "unsupported_content"
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_binary_content_is_refused_even_when_called_html(content: bytes, what: s
     with pytest.raises(PermanentFetchError) as caught:
         page_from_bytes(content, "u", headers={"Content-Type": "text/html"})
 
-    assert caught.value.code == "not_html"
+    assert caught.value.code == "unsupported_content"
     assert what in str(caught.value)
 
 

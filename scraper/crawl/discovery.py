@@ -6,11 +6,15 @@ start URLs are normalised here), filtered by the source's allow/deny patterns, a
 (counted ``too_old``) if its item is dated before the age limit. What is left is queued with
 ``CrawlState.add_links``, which also marks a known URL whose date moved as changed.
 
+Every feed and sitemap is untrusted input of any size: at most ``crawl.max_document_bytes`` is
+fetched (and read after gunzip), at most ``crawl.max_feed_items`` items of a feed are read and
+at most ``crawl.max_sitemap_urls`` URLs of a sitemap kept (a sitemap cut short is logged).
+
 Sitemaps: an index is followed breadth-first with a visited set (so cycles end), at most
-MAX_SITEMAP_DEPTH levels below the configured sitemap and at most MAX_SITEMAPS_PER_HOST
-documents per host per run. Child sitemaps and page URLs on another host than the sitemap
-that lists them are dropped unless one of the source's allow patterns accepts them: a sitemap
-speaks for its own host only (Nutch's strict mode).
+``crawl.max_sitemap_depth`` levels below the configured sitemap and at most
+``crawl.max_sitemaps_per_host`` documents per host per run. Child sitemaps and page URLs on
+another host than the sitemap that lists them are dropped unless one of the source's allow
+patterns accepts them: a sitemap speaks for its own host only (Nutch's strict mode).
 """
 
 from __future__ import annotations
@@ -30,11 +34,6 @@ from scraper.discover import section_links as find_section_links
 from scraper.errors import ScraperError
 
 log = logging.getLogger(__name__)
-
-MiB = 1024 * 1024
-DOCUMENT_MAX_BYTES = 50 * MiB  # a feed or sitemap, decompressed (the sitemaps.org limit)
-MAX_SITEMAP_DEPTH = 2
-MAX_SITEMAPS_PER_HOST = 100
 
 
 def _hostname(url: str) -> str:
@@ -106,9 +105,11 @@ class Discovery:
         return None if days is None else self._now - timedelta(days=days)
 
     async def _feed(self, url: str, found: _Found, stats: SourceStats) -> None:
+        crawl = self._settings.crawl
+
         async def links() -> list[Link]:
-            document = await self._fetcher.document(url, max_bytes=DOCUMENT_MAX_BYTES)
-            return parse_feed(document.content, document.final_url)
+            document = await self._fetcher.document(url, max_bytes=crawl.max_document_bytes)
+            return parse_feed(document.content, document.final_url, max_items=crawl.max_feed_items)
 
         await _add_listed(url, links(), found, stats)
 
@@ -120,6 +121,7 @@ class Discovery:
         await _add_listed(url, links(), found, stats)
 
     async def _sitemaps(self, source: SourceSettings, found: _Found, stats: SourceStats) -> None:
+        crawl = self._settings.crawl
         queue = deque((url, 0) for url in source.sitemaps)
         visited: set[str] = set()
         while queue:
@@ -129,29 +131,51 @@ class Discovery:
                 continue
             visited.add(normal)
             home = _hostname(normal)
-            if self._sitemaps_per_host[home] >= MAX_SITEMAPS_PER_HOST:
+            if self._sitemaps_per_host[home] >= crawl.max_sitemaps_per_host:
                 stats.skip("sitemap_limit")
                 continue
             self._sitemaps_per_host[home] += 1
-            children = await self._sitemap(normal, home, found, stats)
+            children = await self._sitemap(normal, home, found, stats, visited)
             for child in children:
-                if depth + 1 > MAX_SITEMAP_DEPTH:
+                if child in visited:  # parse_sitemap normalised it already
+                    continue  # a cycle, or a sitemap listing itself: not news, not too deep
+                if depth + 1 > crawl.max_sitemap_depth:
                     stats.skip("sitemap_too_deep")
                 elif found.off_host_ok(child, home):
                     queue.append((child, depth + 1))
                 else:
                     stats.skip("off_host")
 
-    async def _sitemap(self, url: str, home: str, found: _Found, stats: SourceStats) -> list[str]:
-        """Read one sitemap: its page links go to ``found``; its child sitemaps are returned."""
+    async def _sitemap(
+        self, url: str, home: str, found: _Found, stats: SourceStats, visited: set[str]
+    ) -> list[str]:
+        """Read one sitemap: its page links go to ``found``; its child sitemaps are returned.
+        Where a redirect led is added to ``visited``: listing that URL again is a cycle too."""
+        crawl = self._settings.crawl
         try:
-            document = await self._fetcher.document(url, max_bytes=DOCUMENT_MAX_BYTES)
+            document = await self._fetcher.document(url, max_bytes=crawl.max_document_bytes)
         except ScraperError as exc:
             _count_error(exc, url, stats)
             return []
-        result = parse_sitemap(document.content, document.final_url)
+        final = normalise_url(document.final_url)
+        if final is not None:
+            visited.add(final)
+        result = parse_sitemap(
+            document.content,
+            document.final_url,
+            max_urls=crawl.max_sitemap_urls,
+            max_bytes=crawl.max_document_bytes,
+        )
         if result.truncated:
-            log.warning("sitemap %s was only partly read (too big, or a broken gzip)", url)
+            log.warning(
+                "sitemap %s was only partly read (over %d URLs or %d bytes, a broken gzip, or"
+                " XML the parser refused); kept %d page URL(s) and %d sitemap(s)",
+                url,
+                crawl.max_sitemap_urls,
+                crawl.max_document_bytes,
+                len(result.links),
+                len(result.sitemaps),
+            )
         for link in result.links:
             if found.off_host_ok(link.url, home):
                 found.add(link)

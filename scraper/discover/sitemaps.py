@@ -7,7 +7,8 @@ magic bytes (``.xml.gz`` files are served without Content-Encoding) and decompre
 zlib object asked for at most 64 KiB per call, never past ``max_bytes`` in total.
 
 Hitting a cap is not an error: a gzip bomb or an oversized file is read up to ``max_bytes``,
-an endless urlset up to ``max_urls``, and what was read is returned with ``truncated=True``
+an endless urlset up to ``max_urls``, XML that libxml2 refuses part way (an entity bomb trips
+its amplification limit) up to that point, and what was read is returned with ``truncated=True``
 (as Nutch and Scrapy keep the first part of an oversized sitemap). An element cut in half by
 the byte cap is dropped rather than guessed at.
 """
@@ -47,8 +48,10 @@ def parse_sitemap(
     ``<urlset>`` gives links with ``lastmod`` or ``news:publication_date`` (preferred) as
     ``published`` and ``news:title`` as title; ``<sitemapindex>`` gives child sitemap URLs.
     Namespaces may be any or none. Locs resolve against ``base_url``; non-http(s) and
-    unusable URLs are dropped. Each list holds at most ``max_urls`` entries; at most
-    ``max_bytes`` of (decompressed) document are read. Never raises for bad input: an empty
+    unusable URLs are dropped. At most ``max_urls`` page entries and ``max_urls`` sitemap
+    entries are read (an empty, unusable or repeated loc counts, so the cost is bounded by
+    the cap whatever the entries hold); at most ``max_bytes`` of (decompressed) document are
+    read. Never raises for bad input: an empty
     or unreadable document gives an empty result.
     """
     source = _Chunks(content, max_bytes)
@@ -67,7 +70,7 @@ def parse_sitemap(
     return SitemapResult(
         links=tuple(collector.links.values()),
         sitemaps=tuple(collector.sitemaps),
-        truncated=collector.full or source.cut,
+        truncated=collector.full or collector.refused or source.cut,
     )
 
 
@@ -121,7 +124,7 @@ class _Chunks:
 
 
 class _Collector:
-    """Deduplicated links and child sitemaps, each list capped at max_urls."""
+    """Deduplicated links and child sitemaps, from at most max_urls entries of each kind."""
 
     def __init__(self, base_url: str, max_urls: int) -> None:
         self.base_url = base_url
@@ -129,26 +132,32 @@ class _Collector:
         self.links: dict[str, Link] = {}
         self.sitemaps: dict[str, None] = {}
         self.full = False
+        # Entries are counted whether their URL is usable or not, so 50 MiB of duplicate or
+        # broken <loc>s costs what max_urls good ones cost (~1 s), not 30x that.
+        self.page_entries = 0
+        self.sitemap_entries = 0
+        self.refused = False  # the XML parser gave up (an entity bomb, absurd nesting)
+        self.root_ended = False
 
     def add_page(self, loc: str, published: datetime | None, title: str | None) -> bool:
         """Record a page; False once the cap is passed, to stop reading."""
-        url = normalise_url(loc, self.base_url)
-        if url is None or url in self.links:
-            return True
-        if len(self.links) >= self.max_urls:
+        self.page_entries += 1
+        if self.page_entries > self.max_urls:
             self.full = True
             return False
-        self.links[url] = Link(url=url, published=published, title=title)
+        url = normalise_url(loc, self.base_url) if loc else None
+        if url is not None and url not in self.links:
+            self.links[url] = Link(url=url, published=published, title=title)
         return True
 
     def add_sitemap(self, loc: str) -> bool:
-        url = normalise_url(loc, self.base_url)
-        if url is None or url in self.sitemaps:
-            return True
-        if len(self.sitemaps) >= self.max_urls:
+        self.sitemap_entries += 1
+        if self.sitemap_entries > self.max_urls:
             self.full = True
             return False
-        self.sitemaps[url] = None
+        url = normalise_url(loc, self.base_url) if loc else None
+        if url is not None:
+            self.sitemaps.setdefault(url)
         return True
 
 
@@ -170,16 +179,29 @@ def _read_xml(chunks: Iterable[bytes], collector: _Collector, source: _Chunks) -
                 return
         parser.close()
     except etree.XMLSyntaxError:
-        return  # beyond what recover mode can mend; keep what was read
+        # Beyond what recover mode can mend, or over libxml2's limits (entity amplification,
+        # nesting): keep what was read, and say the rest was not.
+        collector.refused = True
+        return
     # Closing a cut document makes recover mode finish the entry the cut went through, with
     # whatever half of a URL it holds; so after a cut the last entry is not trusted.
     _take(parser.read_events(), collector, drop_last=source.cut)
+    # Recover mode also ends every open element on close, except when libxml2 stopped parsing
+    # for good (an entity bomb trips its amplification limit): it does so without an error,
+    # and the root element then never ends.
+    if not collector.root_ended:
+        collector.refused = True
 
 
 def _take(
     events: Iterable[tuple[str, Any]], collector: _Collector, drop_last: bool = False
 ) -> bool:
-    entries = [element for _event, element in events if _local_name(element.tag) in _ENTRIES]
+    entries = []
+    for _event, element in events:
+        if element.getparent() is None:
+            collector.root_ended = True
+        if _local_name(element.tag) in _ENTRIES:
+            entries.append(element)
     for element in entries[:-1] if drop_last else entries:
         name = _local_name(element.tag)
         if name == "url":
@@ -194,8 +216,8 @@ def _take(
 
 def _take_url(fields: dict[str, Any], collector: _Collector) -> bool:
     loc = _text(fields.get("loc"))
-    if not loc:
-        return True
+    if not loc:  # counted all the same: a cap on entries must hold for empty ones too
+        return collector.add_page("", None, None)
     published = parse_iso(_text(fields.get("lastmod")))
     title = None
     news = fields.get("news")

@@ -28,8 +28,9 @@ class SitemapResult:
 
     links: tuple[Link, ...]  # at most max_urls, deduplicated, in document order
     sitemaps: tuple[str, ...]  # child sitemap URLs, normalised and deduplicated
-    # Not all of the document was read: a cap (max_urls, max_bytes) was hit, or a gzip
-    # stream was corrupt or cut short. What was read before that point is still returned.
+    # Not all of the document was read: a cap (max_urls, max_bytes) was hit, a gzip stream
+    # was corrupt or cut short, or the XML parser refused the rest (an entity bomb). What was
+    # read before that point is still returned.
     truncated: bool
 
 

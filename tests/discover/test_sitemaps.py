@@ -220,12 +220,21 @@ def test_entity_bombs_do_not_expand(kind: str) -> None:
         dtd, ref = b'<!ENTITY a "' + b"A" * 100_000 + b'">', b"&a;" * 50_000
     doc = (
         b'<?xml version="1.0"?>\n<!DOCTYPE urlset [' + dtd + b"]>\n"
-        b"<urlset><url><loc>https://news.example/" + ref + b"</loc></url></urlset>"
+        b"<urlset><url><loc>https://news.example/before</loc></url>"
+        b"<url><loc>https://news.example/" + ref + b"</loc></url></urlset>"
     )
     started = time.perf_counter()
     result = parse_sitemap(doc, SITEMAP_URL)
     assert time.perf_counter() - started < 1
     assert all(len(link.url) < 100 for link in result.links)
+    # libxml2 stops at the bomb (its amplification limit) without an error in recover mode;
+    # what came before is kept and the result says the rest was not read
+    assert result == SitemapResult((Link("https://news.example/before"),), (), truncated=True)
+
+
+def test_a_document_that_is_one_entry_is_complete() -> None:
+    result = parse_sitemap(b"<url><loc>https://news.example/a</loc></url>", SITEMAP_URL)
+    assert result == SitemapResult((Link("https://news.example/a"),), (), truncated=False)
 
 
 def test_hostile_pile_of_unclosed_locs_is_fast() -> None:
@@ -276,3 +285,21 @@ def test_corrupt_gzip_does_not_raise() -> None:
     data = gzip.compress(b"https://news.example/a\n" * 1000)
     result = parse_sitemap(data[:20] + b"\xff" * 64 + data[84:], SITEMAP_URL)
     assert result.truncated
+
+
+def test_the_url_cap_counts_entries_whatever_their_loc() -> None:
+    # 300,000 entries that add nothing (a repeated loc, an empty one, a broken one) stop being
+    # read at max_urls, so they cost what max_urls good entries cost
+    junk = (
+        b"<url><loc>https://news.example/same</loc></url><url></url>"
+        b"<url><loc>http://[::1/</loc></url>"
+    ) * 100_000
+    started = time.perf_counter()
+    result = parse_sitemap(b"<urlset>" + junk + b"</urlset>", SITEMAP_URL, max_urls=1000)
+    assert time.perf_counter() - started < 1
+    assert result == SitemapResult((Link("https://news.example/same"),), (), truncated=True)
+
+
+def test_an_empty_sitemap_entry_is_not_the_sitemap_itself() -> None:
+    index = b"<sitemapindex><sitemap></sitemap><sitemap><loc> </loc></sitemap></sitemapindex>"
+    assert parse_sitemap(index, SITEMAP_URL) == SitemapResult((), (), truncated=False)

@@ -19,6 +19,7 @@ from scraper.models import Article
 from scraper.pipeline import Outcome
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ALL_FAILED = 0, 1, 2, 3
+EXIT_STORAGE = 74  # EX_IOERR: the output or the state could not be written (a full disk)
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
 EXIT_SIGNALLED = {signal.SIGTERM: 143, signal.SIGINT: 130}
 
@@ -123,8 +124,13 @@ def _explain(source: str, article: Article) -> None:
     typer.echo(f"  quality {article.quality:.2f} ({reasons})", err=True)
 
 
-def error_line(error: BaseException) -> None:
+def error_line(error: BaseException | str) -> None:
     typer.echo(f"error: {one_line(str(error))}", err=True)
+
+
+def coded(error: ScraperError) -> str:
+    """The error led by its code, for failures a script may want to tell apart (storage_full)."""
+    return f"{error.code}: {error}"
 
 
 def one_line(text: str) -> str:

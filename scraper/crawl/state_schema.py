@@ -12,8 +12,8 @@ Tables (schema version 1, kept in ``PRAGMA user_version``):
     robots    the robots.txt cache per origin
 
 Times are stored as ISO 8601 text in UTC with a fixed width, so text order is time order.
-Simhashes and sketch values are stored as signed 64-bit integers, since SQLite has no
-unsigned type.
+Sketch values are stored as signed 64-bit integers, since SQLite has no unsigned type.
+States made before 2026-11 have a ``urls.simhash`` column; it is no longer written or read.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scraper.errors import ConfigError, ScraperError, WriteError
+from scraper.write.full import STORAGE_FULL, sqlite_is_full
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000
@@ -49,7 +50,6 @@ _TABLES = (
         last_modified TEXT,
         fingerprint   TEXT,
         canonical_url TEXT,
-        simhash       INTEGER,
         story_id      INTEGER REFERENCES stories (id)
     )""",
     "CREATE INDEX urls_due ON urls (source, status, discovered_at)",
@@ -108,8 +108,8 @@ def state_error(exc: sqlite3.Error, path: Path) -> ScraperError:
         )
     if primary in _UNOPENABLE:
         return ConfigError(f"cannot open crawl state {path}: {exc}", code="state_unusable")
-    if primary == sqlite3.SQLITE_FULL:
-        return WriteError(f"crawl state {path}: {exc}", code="storage_full")
+    if sqlite_is_full(exc, path):
+        return WriteError(f"crawl state {path}: out of space ({exc})", code=STORAGE_FULL)
     return WriteError(f"crawl state {path}: {exc}", code="state_error")
 
 

@@ -4,7 +4,8 @@
         paths = sink.write(article)
 
 Output layout under ``output_dir``:
-    <h0h1>/<h2h3>/<slug>-<hash16>.txt    "text"   (hash = sha256 of canonical URL, else final URL)
+    <h0h1>/<h2h3>/<slug>-<hash16>.txt    "text"   (hash = sha256 of naming.key_url: a same-site
+                                                  canonical URL, else the final URL)
     <h0h1>/<h2h3>/<slug>-<hash16>.json   "json"
     articles.jsonl                       "jsonl"  (WriteSettings.jsonl_name)
     articles.sqlite (+ -wal, -shm)       "sqlite" (WriteSettings.sqlite_name)
@@ -29,12 +30,13 @@ from scraper.errors import ConfigError, WriteError
 from scraper.models import Article
 from scraper.write import fsio
 from scraper.write.files import FileWriter
+from scraper.write.full import STORAGE_FULL, oserror_is_full, sqlite_is_full
 from scraper.write.jsonl import JsonlWriter
 from scraper.write.sqlite import SqliteWriter
 
 __all__ = ["ArticleSink", "Writer", "open_writers"]
 
-_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+UNSAFE_PATH = "unsafe_path"
 
 
 class Writer(Protocol):
@@ -43,18 +45,29 @@ class Writer(Protocol):
 
 
 @contextlib.contextmanager
-def _storage_errors(url: str | None = None) -> Iterator[None]:
-    """Turn storage failures into WriteError: code "storage_full" when out of space, else
-    "write_error"."""
+def _storage_errors(url: str | None = None, database: Path | None = None) -> Iterator[None]:
+    """Turn storage failures into WriteError: code "storage_full" when out of space (see
+    full.py; ``database`` is the SQLite file a sqlite3.Error may come from), "unsafe_path" for
+    a symlink planted in the output directory, else "write_error"."""
     try:
         yield
     except OSError as exc:
-        code = "storage_full" if exc.errno in _FULL_ERRNOS else "write_error"
-        raise WriteError(str(exc), url=url, code=code) from exc
+        code = "write_error"
+        if oserror_is_full(exc):
+            code = STORAGE_FULL
+        elif exc.errno == errno.ELOOP:
+            code = UNSAFE_PATH
+        raise WriteError(_describe(exc), url=url, code=code) from exc
     except sqlite3.Error as exc:
-        primary = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
-        code = "storage_full" if primary == sqlite3.SQLITE_FULL else "write_error"
+        full = database is not None and sqlite_is_full(exc, database)
+        code = STORAGE_FULL if full else "write_error"
         raise WriteError(f"sqlite: {exc}", url=url, code=code) from exc
+
+
+def _describe(exc: OSError) -> str:
+    """The OS's words and the file, without the "[Errno N]" prefix."""
+    text = exc.strerror or str(exc)
+    return f"{text}: {exc.filename}" if exc.filename else text
 
 
 class ArticleSink:
@@ -75,8 +88,8 @@ class ArticleSink:
 
     def write(self, article: Article) -> list[Path]:
         paths: list[Path] = []
-        with _storage_errors(article.url):
-            for writer in self._writers:
+        for writer in self._writers:
+            with _storage_errors(article.url, getattr(writer, "database", None)):
                 paths.extend(writer.write(article))
         return paths
 
@@ -107,7 +120,8 @@ def _open_all(settings: WriteSettings, stack: contextlib.ExitStack) -> ArticleSi
     root = _prepare_output_dir(settings.output_dir, stack)
     writers: list[Writer] = []
     if "sqlite" in formats:
-        writers.append(SqliteWriter(root, settings.sqlite_name))
+        with _storage_errors(database=root / settings.sqlite_name):
+            writers.append(SqliteWriter(root, settings.sqlite_name))
         stack.callback(writers[-1].close)
     if formats & {"text", "json"}:
         writers.append(

@@ -6,7 +6,10 @@ same article again replaces its own files, including ones named after an older t
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from scraper.models import Article
@@ -33,16 +36,17 @@ class FileWriter:
             files.append((name.file("txt"), render_text(article)))
         if self._json:
             files.append((name.file("json"), json_document(article)))
+        shard_dir = self._root.joinpath(*name.shard)
         dir_fd = self._open_shard(name)
         try:
-            staged = fsio.stage_all(dir_fd, files, sync=self._fsync)
-            fsio.commit_all(dir_fd, staged)
+            with _located(shard_dir):
+                staged = fsio.stage_all(dir_fd, files, sync=self._fsync)
+                fsio.commit_all(dir_fd, staged)
             _remove_old_names(dir_fd, name)
             if self._fsync:  # make the renames (and removals) durable
                 os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        shard_dir = self._root.joinpath(*name.shard)
         return [shard_dir / final for final, _ in files]
 
     def close(self) -> None:
@@ -51,8 +55,9 @@ class FileWriter:
     def _open_shard(self, name: ArticleName) -> int:
         fd = fsio.open_dir(self._root)
         try:
-            for part in name.shard:
-                child = fsio.open_subdir(fd, part, create=True, sync=self._fsync)
+            for depth, part in enumerate(name.shard):
+                with _located(self._root.joinpath(*name.shard[:depth])):
+                    child = fsio.open_subdir(fd, part, create=True, sync=self._fsync)
                 os.close(fd)
                 fd = child
             _check_inside(self._root, self._root.joinpath(*name.shard))
@@ -60,6 +65,17 @@ class FileWriter:
             os.close(fd)
             raise
         return fd
+
+
+@contextlib.contextmanager
+def _located(directory: Path) -> Iterator[None]:
+    """Name a refused symlink by its full path, so whoever must remove it can find it."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ELOOP or not exc.filename or Path(exc.filename).is_absolute():
+            raise
+        raise fsio.symlink_refused(str(directory / exc.filename)) from exc
 
 
 def _check_inside(root: Path, directory: Path) -> None:

@@ -9,12 +9,12 @@ line per URL.
 Writing an article whose latest line already has the same content appends nothing, so a crawl
 that re-does a page after a crash (its output was written, but the crash came before the crawl
 state recorded it) does not duplicate the line. Articles are told apart by the key URL the
-SQLite writer uses (naming.key_url: canonical URL, else final URL) and compared by content
-fingerprint, which covers the body words only: a change of title or other metadata alone is not
-appended (the SQLite and JSON outputs, rewritten in place, carry it). Only the latest line per
-key counts, so text that changes and then changes back is appended again and "last line per
-URL" stays right. On open the writer reads the file once, line by line, keeping a 16-byte digest
-of each key and its latest fingerprint, never the records.
+SQLite writer uses (naming.key_url: a same-site canonical URL, else the final URL) and compared
+by content fingerprint, which covers the body words only: a change of title or other metadata
+alone is not appended (the SQLite and JSON outputs, rewritten in place, carry it). Only the
+latest line per key counts, so text that changes and then changes back is appended again and
+"last line per URL" stays right. On open the writer reads the file once, line by line, keeping
+a 16-byte digest of each key and its latest fingerprint, never the records.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 from scraper.models import Article
 from scraper.write import fsio
 from scraper.write.encode import jsonl_line, scrub
-from scraper.write.naming import key_url
+from scraper.write.naming import key_for, key_url
 
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
 _TAIL_CHUNK = 64 * 1024
@@ -132,9 +132,13 @@ def _index(fd: int) -> dict[bytes, str]:
     """Key digest -> fingerprint of the latest line for that key, read from the whole file."""
     latest: dict[bytes, str] = {}
     for record in _read_records(fd):
-        key = record.get("canonical_url") or record.get("final_url") or record.get("url")
+        canonical, landed = (
+            record.get("canonical_url"),
+            record.get("final_url") or record.get("url"),
+        )
         fingerprint = record.get("fingerprint")
-        if isinstance(key, str) and isinstance(fingerprint, str):
+        if isinstance(landed, str) and isinstance(fingerprint, str):
+            key = key_for(canonical if isinstance(canonical, str) else None, landed)
             latest[_key_digest(key)] = fingerprint
     return latest
 

@@ -6,6 +6,12 @@ are sharded by the first two bytes of that hash, two levels deep (``3f/a9/``): 6
 directories, so a leaf holds ~1000 files (500 articles x .txt + .json) only past ~32 M articles.
 Hash sharding is used rather than host sharding because one host can publish far more than 1000
 articles and a crawl can reach far more than 1000 hosts.
+
+The key URL is the page's declared canonical URL only when that names the same site: the same
+host, or the same registrable domain (``www.example.com`` and ``news.example.com``; the public
+suffix list, private suffixes included, so ``a.github.io`` and ``b.github.io`` differ). Any page
+can declare any canonical URL, and keying by it blindly would let one site's page overwrite
+another site's article (its files, its SQLite row). Otherwise the key is where the fetch landed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
+
+from tld import get_fld
 
 from scraper.models import Article
 
@@ -26,8 +34,39 @@ FALLBACK_SLUG = "article"
 
 
 def key_url(article: Article) -> str:
-    """The URL an article is stored under: canonical if declared, else where the fetch landed."""
-    return article.canonical_url or article.final_url or article.url
+    """The URL an article is stored under: its canonical URL if that names the same site,
+    else where the fetch landed."""
+    return key_for(article.canonical_url, article.final_url or article.url)
+
+
+def key_for(canonical: str | None, page_url: str) -> str:
+    """``canonical`` if it is an http(s) URL of the same site as ``page_url``, else page_url."""
+    if canonical and same_site(canonical, page_url):
+        return canonical
+    return page_url
+
+
+def same_site(url: str, other: str) -> bool:
+    """Both http(s), on one host or one registrable domain (ports and schemes aside)."""
+    host, other_host = _web_host(url), _web_host(other)
+    if not host or not other_host:
+        return False
+    if host == other_host:
+        return True
+    # An IP address or a name under no public suffix (localhost, *.test) has no registrable
+    # domain: only the very same host counts then.
+    domain = get_fld(f"http://{host}/", fail_silently=True)
+    return domain is not None and domain == get_fld(f"http://{other_host}/", fail_silently=True)
+
+
+def _web_host(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https"):
+        return ""
+    return (parts.hostname or "").rstrip(".")
 
 
 def url_hash(url: str) -> str:

@@ -1,4 +1,5 @@
-"""The "sqlite" format: one ``articles`` row per article, keyed by its canonical URL.
+"""The "sqlite" format: one ``articles`` row per article, keyed by naming.key_url (its canonical
+URL when that names the same site, else its final URL).
 
 WAL with synchronous=NORMAL: a committed row survives any crash of this process (power loss may
 roll back the last commits, never corrupt the file). Each article is one transaction, upserted,
@@ -19,7 +20,7 @@ from scraper.write.encode import scrub, to_json
 from scraper.write.naming import key_url
 
 BUSY_TIMEOUT_MS = 5000
-KEY_COLUMN = "key_url"  # canonical_url, else final_url: see naming.key_url
+KEY_COLUMN = "key_url"  # same-site canonical_url, else final_url: see naming.key_url
 # One column per key of Article.to_dict(); tests check the two stay in step.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("url", "TEXT NOT NULL"),
@@ -39,6 +40,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("fingerprint", "TEXT NOT NULL"),
     ("fetched_at", "TEXT"),
     ("extractor_version", "TEXT NOT NULL"),
+    ("encoding", "TEXT"),
+    ("encoding_source", "TEXT"),
     ("quality", "REAL NOT NULL DEFAULT 1.0"),
     ("quality_reasons", "TEXT NOT NULL DEFAULT '[]'"),  # JSON array
 )
@@ -62,6 +65,7 @@ UPSERT = (
 class SqliteWriter:
     def __init__(self, root: Path, name: str) -> None:
         self.path = root / name
+        self.database = self.path  # what open_writers asks when a write fails (write/full.py)
         _refuse_planted_links(root, name)
         # isolation_level=None: transactions are begun and ended explicitly below.
         # check_same_thread=False: a crawl opens its writers on the event loop's thread and

@@ -114,7 +114,7 @@ def test_symlinked_shard_directory_is_refused(tmp_path: Path) -> None:
     (out / top).symlink_to(outside, target_is_directory=True)
     with open_writers(write_settings(out)) as sink, pytest.raises(WriteError) as info:
         sink.write(make_article())
-    assert info.value.code == "write_error"
+    assert info.value.code == "unsafe_path"
     assert "symlink" in info.value.message
     assert info.value.url == make_article().url
     assert list(outside.iterdir()) == []

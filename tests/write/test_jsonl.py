@@ -22,7 +22,10 @@ def _records(path: Path) -> list[dict[str, object]]:
 
 
 def test_each_article_is_one_appended_line(tmp_path: Path) -> None:
-    first, second = make_article(), make_article(title="Another", canonical_url="https://x.test/2")
+    first, second = (
+        make_article(),
+        make_article(title="Another", canonical_url="https://news.example.com/x/2"),
+    )
     revised = make_article(text="First paragraph, corrected.\n\nSecond paragraph.")
     with open_writers(write_settings(tmp_path, "jsonl")) as sink:
         assert sink.write(first) == [tmp_path.resolve() / "articles.jsonl"]
@@ -38,7 +41,7 @@ def test_each_article_is_one_appended_line(tmp_path: Path) -> None:
 
 def test_line_separators_in_text_do_not_split_a_record(tmp_path: Path) -> None:
     article = make_article(text="one\u2028two\x85three\u2029four\nfive\x00six")
-    other = make_article(canonical_url="https://x.test/2", text=article.text)
+    other = make_article(canonical_url="https://news.example.com/x/2", text=article.text)
     with open_writers(write_settings(tmp_path, "jsonl")) as sink:
         (path,) = sink.write(article)
         sink.write(other)
@@ -50,13 +53,13 @@ def test_partial_last_line_is_truncated_on_reopen(tmp_path: Path) -> None:
     path = tmp_path / "articles.jsonl"
     with open_writers(write_settings(tmp_path, "jsonl")) as sink:
         sink.write(make_article())
-        sink.write(make_article(title="Two", canonical_url="https://x.test/2"))
+        sink.write(make_article(title="Two", canonical_url="https://news.example.com/x/2"))
     good = path.read_bytes()
     with path.open("ab") as handle:  # what a crash mid-write leaves behind
         handle.write(b'{"url": "https://news.example.com/half", "text": "cut off he')
     with open_writers(write_settings(tmp_path, "jsonl")) as sink:
         assert path.read_bytes() == good
-        sink.write(make_article(title="Three", canonical_url="https://x.test/3"))
+        sink.write(make_article(title="Three", canonical_url="https://news.example.com/x/3"))
     assert [record["title"] for record in _records(path)] == [
         "Rain falls on the plain",
         "Two",
@@ -101,7 +104,7 @@ def test_symlink_in_place_of_the_log_is_refused(tmp_path: Path) -> None:
         open_writers(write_settings(out, "jsonl")),
     ):
         pass
-    assert info.value.code == "write_error"
+    assert info.value.code == "unsafe_path"
     assert sentinel.read_text() == "keep me"
 
 
@@ -127,7 +130,11 @@ def test_articles_are_keyed_like_the_sqlite_writer(tmp_path: Path) -> None:
     with open_writers(write_settings(tmp_path, "jsonl")) as sink:
         sink.write(make_article())
         # Another URL declaring the same canonical URL, same text: the same article.
-        sink.write(make_article(url="https://m.news.example.com/rain", final_url="https://m.x"))
+        sink.write(
+            make_article(
+                url="https://m.news.example.com/rain", final_url="https://m.news.example.com/rain"
+            )
+        )
         # No canonical URL: keyed by where the fetch landed, whatever was requested.
         landed = "https://a.test/1"
         sink.write(make_article(canonical_url=None, url=landed + "?x", final_url=landed))
@@ -162,8 +169,10 @@ def test_only_the_latest_line_per_article_counts(tmp_path: Path) -> None:
 
 def test_index_survives_odd_lines_and_lines_longer_than_a_read_chunk(tmp_path: Path) -> None:
     path = tmp_path / "articles.jsonl"
-    big = make_article(canonical_url="https://x.test/big", text="word " * 250_000)  # 1.25 MB
-    odd = make_article(canonical_url="https://x.test/odd\ud800", text="a\u2028b")
+    big = make_article(
+        canonical_url="https://news.example.com/x/big", text="word " * 250_000
+    )  # 1.25 MB
+    odd = make_article(canonical_url="https://news.example.com/x/odd\ud800", text="a\u2028b")
     with open_writers(write_settings(tmp_path, "jsonl")) as sink:
         sink.write(big)
         sink.write(odd)

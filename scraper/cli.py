@@ -1,8 +1,10 @@
 """The command line: parse arguments, load Settings, call the pipeline, map errors to exit codes.
 
-Exit codes: 0 every input gave an article, 1 some failed, 2 usage or config error, 3 all failed.
-`crawl` adds: 3 when nothing was fetched and something failed, 75 when another crawl holds the
-state's lock, 143 after SIGTERM and 130 after SIGINT (both after a clean stop and a summary).
+Exit codes: 0 every input gave an article, 1 some failed, 2 usage or config error, 3 all failed,
+4 robots.txt refused every input that failed (`scrape --ignore-robots` fetches them anyway).
+`crawl` adds: 3 when nothing was fetched and something failed, 74 when the output or the state
+cannot be written (the line starts with the code, e.g. storage_full), 75 when another crawl holds
+the state's lock, 143 after SIGTERM and 130 after SIGINT (both after a clean stop and a summary).
 Errors are one line on stderr naming the input and the reason; never a traceback
 (set SCRAPER_DEBUG=1 to see one for an unexpected internal error).
 """
@@ -22,8 +24,10 @@ from scraper.cli_output import (
     EXIT_LOCKED,
     EXIT_OK,
     EXIT_SOME_FAILED,
+    EXIT_STORAGE,
     EXIT_USAGE,
     OutputFormat,
+    coded,
     collect,
     crawl_exit_code,
     error_line,
@@ -31,7 +35,8 @@ from scraper.cli_output import (
     settings_from,
     write_json,
 )
-from scraper.errors import ConfigError, ScraperError
+from scraper.errors import ConfigError, ScraperError, WriteError
+from scraper.fetch.robots import RobotsDisallowed
 
 Sources = Annotated[
     list[str], typer.Argument(help="URLs, HTML or WARC files, folders of them, or - for stdin.")
@@ -50,6 +55,11 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Path to 
 ExplainOpt = Annotated[
     bool, typer.Option("--explain", help="Print each dropped block and its rule to stderr.")
 ]
+IgnoreRobotsOpt = Annotated[
+    bool, typer.Option("--ignore-robots", help="Fetch URLs even where robots.txt forbids it.")
+]
+# Every failed input was refused by robots.txt: nothing is wrong, the site said no.
+EXIT_ROBOTS = 4
 
 app = typer.Typer(
     add_completion=False,
@@ -67,16 +77,26 @@ def scrape_command(
     output: OutputOpt = None,
     config: ConfigOpt = None,
     explain: ExplainOpt = False,
+    ignore_robots: IgnoreRobotsOpt = False,
 ) -> None:
     """Fetch news pages (or read local HTML) and print each article as clean text.
+
+    URLs that robots.txt forbids are refused (exit 4) unless --ignore-robots is given.
 
     Example:
         scrape https://example.com/news/story --format json
         scrape saved.html --url https://example.com/news/story
     """
     settings = settings_from(config, output)
+    if ignore_robots:
+        crawl = settings.crawl.model_copy(update={"obey_robots": False})
+        settings = settings.model_copy(update={"crawl": crawl})
     outcomes = collect(sources, url, settings, allow_network=True)
-    raise typer.Exit(report(outcomes, fmt, settings, explain))
+    code = report(outcomes, fmt, settings, explain)
+    errors = [outcome.error for outcome in outcomes if outcome.error is not None]
+    if errors and all(isinstance(error, RobotsDisallowed) for error in errors):
+        code = EXIT_ROBOTS
+    raise typer.Exit(code)
 
 
 @app.command("extract")
@@ -184,6 +204,9 @@ def crawl_command(
     except CrawlLockedError as exc:
         error_line(exc)
         raise typer.Exit(EXIT_LOCKED) from None
+    except WriteError as exc:  # the run stopped: what was saved stays saved, the rest queued
+        error_line(coded(exc))
+        raise typer.Exit(EXIT_STORAGE) from None
     typer.echo(report.summary(), err=True)
     if stats_json is not None:
         write_json(stats_json, report.as_dict())

@@ -46,6 +46,9 @@ class FetchSettings(_Section):
     retry_after_max: float = Field(300.0, ge=0)
     retry_statuses: tuple[int, ...] = (408, 429, 500, 502, 503, 504, 522, 524)
     verify_tls: bool = True
+    allow_private_addresses: bool = Field(
+        False, description="crawls may reach loopback, private and link-local addresses"
+    )
 
 
 class ExtractSettings(_Section):
@@ -102,6 +105,14 @@ class CrawlSettings(_Section):
     max_pages: int | None = Field(None, ge=1, description="pages fetched per run, all sources")
     max_time: float | None = Field(None, gt=0, description="seconds before a run checkpoints")
     max_age_days: float | None = Field(None, gt=0, description="skip items dated older")
+    # Discovery caps (reliability.md E): a feed or sitemap is untrusted input of any size.
+    max_document_bytes: int = Field(
+        50 * MiB, gt=0, description="a feed or sitemap: bytes fetched, and bytes after gunzip"
+    )
+    max_feed_items: int = Field(1000, ge=1, description="items read from one feed")
+    max_sitemap_urls: int = Field(50_000, ge=1, description="URLs kept from one sitemap")
+    max_sitemaps_per_host: int = Field(100, ge=1, description="sitemaps fetched per host per run")
+    max_sitemap_depth: int = Field(2, ge=0, description="index levels followed below a sitemap")
     extract_workers: int = Field(0, ge=0, description="extraction processes; 0 = one per core")
     extract_timeout: float = Field(30.0, gt=0, description="seconds one page may take")
     warc_dir: Path | None = Field(None, description="archive raw responses as WARC here")

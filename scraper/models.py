@@ -54,6 +54,10 @@ class Article:
     tags: tuple[str, ...] = ()
     fetched_at: datetime | None = None
     extractor_version: str = ""
+    # How the page's bytes became text (Page.encoding, Page.encoding_source), so a wrong guess
+    # can be found in the output later.
+    encoding: str | None = None
+    encoding_source: str | None = None
     # How clean the extraction looks, in [0, 1], and what lowered it ("too_short", "link_dense",
     # "teaser_or_truncated", "missing_title", "missing_date"): see scraper.extract.quality.
     quality: float = 1.0
@@ -93,6 +97,8 @@ class Article:
             "fingerprint": self.fingerprint,
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "extractor_version": self.extractor_version,
+            "encoding": self.encoding,
+            "encoding_source": self.encoding_source,
             "quality": self.quality,
             "quality_reasons": list(self.quality_reasons),
         }

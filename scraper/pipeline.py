@@ -15,6 +15,8 @@ from scraper.config import Settings
 from scraper.errors import ScraperError
 from scraper.extract import extract_page
 from scraper.fetch import fetch, make_client
+from scraper.fetch.guard import AddressGuard
+from scraper.fetch.robots import RobotsChecker
 from scraper.learn import template_for
 from scraper.models import Article, Page
 from scraper.write import open_writers
@@ -55,36 +57,62 @@ def extract(html: str, url: str, settings: Settings | None = None) -> Article:
     return extract_from_page(page, settings or Settings())
 
 
-async def fetch_article(url: str, client: httpx.AsyncClient, settings: Settings) -> Article:
+async def fetch_article(
+    url: str, client: httpx.AsyncClient, settings: Settings, robots: RobotsChecker | None = None
+) -> Article:
+    """Fetch and extract ``url``; with ``robots``, refuse first what its robots.txt forbids."""
+    if robots is not None:
+        await robots.require_allowed(url)
     page = await fetch(url, client, settings.fetch)
     return extract_from_page(page, settings)
 
 
-def scrape(url: str, settings: Settings | None = None) -> Article:
-    """Fetch one URL and return its article. Raises a ScraperError subclass on failure."""
+def _robots(
+    client: httpx.AsyncClient, settings: Settings, obey: bool | None
+) -> RobotsChecker | None:
+    obey = settings.crawl.obey_robots if obey is None else obey
+    return RobotsChecker(client, settings.fetch, settings.crawl) if obey else None
+
+
+def scrape(
+    url: str, settings: Settings | None = None, *, obey_robots: bool | None = None
+) -> Article:
+    """Fetch one URL and return its article. Raises a ScraperError subclass on failure
+    (RobotsDisallowed when robots.txt forbids the URL; ``obey_robots=False`` skips that
+    check; None follows ``crawl.obey_robots``, true by default)."""
     settings = settings or Settings()
 
     async def run() -> Article:
-        async with make_client(settings.fetch) as client:
-            return await fetch_article(url, client, settings)
+        async with make_client(settings.fetch, _user_guard([url], settings)) as client:
+            return await fetch_article(
+                url, client, settings, _robots(client, settings, obey_robots)
+            )
 
     return asyncio.run(run())
 
 
 def scrape_many(urls: Sequence[str], settings: Settings) -> list[Outcome]:
-    """Fetch and extract every URL (concurrently, bounded); one Outcome per URL, in order."""
+    """Fetch and extract every URL (concurrently, bounded); one Outcome per URL, in order.
+    robots.txt is asked once per origin unless ``crawl.obey_robots`` is off."""
 
     async def run() -> list[Outcome]:
         gate = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
-        async with make_client(settings.fetch) as client:
+        async with make_client(settings.fetch, _user_guard(urls, settings)) as client:
+            robots = _robots(client, settings, None)
 
             async def one(url: str) -> Outcome:
                 async with gate:
-                    return await _attempt(url, lambda: fetch_article(url, client, settings))
+                    return await _attempt(url, lambda: fetch_article(url, client, settings, robots))
 
             return list(await asyncio.gather(*(one(url) for url in urls)))
 
     return asyncio.run(run())
+
+
+def _user_guard(urls: Sequence[str], settings: Settings) -> AddressGuard:
+    """URLs the user typed may reach any address (an intranet page, a local server); a
+    redirect to another host is checked like a crawl's unless allow_private_addresses."""
+    return AddressGuard.from_settings(settings.fetch, trusted_urls=urls)
 
 
 async def _attempt(source: str, work: Callable[[], Awaitable[Article]]) -> Outcome:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scraper.write.encode import scrub
+from scraper.write.naming import key_for
 
 
 def mark_changed(conn: sqlite3.Connection, url: str, published: str) -> None:
@@ -76,8 +77,8 @@ def store_article(
     unchanged, or a copy of another story, must not be written again, but one still waiting
     to be written must not be dropped from the outbox either.
     """
-    # The same key the output writers use (write.naming.key_url): canonical, else final URL.
-    key_url = article.get("canonical_url") or article.get("final_url") or url
+    # The same key the output writers use: a same-site canonical URL, else the final URL.
+    key_url = key_for(article.get("canonical_url"), article.get("final_url") or url)
     conn.execute(
         "INSERT INTO articles (url, key_url, fingerprint, story_id, fetched_at, json, exported) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET key_url = excluded.key_url, "

@@ -220,8 +220,11 @@ def test_record_article_stores_the_article_json(tmp_path: Path) -> None:
     path = tmp_path / "crawl.sqlite"
     with CrawlState.open(path) as state:
         state.add_links(SOURCE, [(url(1), None)], now=T0)
-        record(state, url(1), "fp1", canonical_url=url("c"), text="Café\ud800", seen=T0)
-        record(state, url(2), "fp2")  # never queued (a one-off scrape): still recorded
+        landed = url(1, host="site-c.test")  # the canonical is on the page's own site
+        record(state, url(1), "fp1", final_url=landed, canonical_url=url("c"), text="Café\ud800",
+               seen=T0)  # fmt: skip
+        # never queued (a one-off scrape): still recorded
+        record(state, url(2), "fp2", canonical_url="https://elsewhere.example/story/2")
         assert state.article_urls() == [url(1), url(2)]
         assert state.counts() == {**state.counts(), "done": 2, "pending": 0}
     row = url_row(path, url(1))
@@ -230,7 +233,10 @@ def test_record_article_stores_the_article_json(tmp_path: Path) -> None:
     with raw(path) as conn:
         query = conn.execute("SELECT key_url, json FROM articles WHERE url = ?", (url(1),))
         key, stored = query.fetchone()
+        (other_key,) = conn.execute("SELECT key_url FROM articles WHERE url = ?", (url(2),))
+    # Keyed as the output writers key it: a canonical on the page's own site, else the page.
     assert key == url("c")
+    assert other_key == ("https://news.test/placeholder",)
     data = json.loads(stored)
     assert (data["text"], data["seen"], data["fingerprint"]) == (
         "Café\ufffd",

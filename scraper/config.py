@@ -103,6 +103,7 @@ class CrawlSettings(_Section):
     host_failure_limit: int = Field(5, ge=1, description="consecutive failures drop the host")
     url_failure_limit: int = Field(3, ge=1, description="runs a URL may fail in before giving up")
     max_pages: int | None = Field(None, ge=1, description="pages fetched per run, all sources")
+    max_pages_per_host: int = Field(1000, ge=1, description="pages fetched per run from one host")
     max_time: float | None = Field(None, gt=0, description="seconds before a run checkpoints")
     max_age_days: float | None = Field(None, gt=0, description="skip items dated older")
     # Discovery caps (reliability.md E): a feed or sitemap is untrusted input of any size.

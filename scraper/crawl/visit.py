@@ -16,6 +16,7 @@ So is a URL the page budget has no room for.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -52,16 +53,23 @@ _TRANSIENT_EXTRACTION = frozenset({EXTRACTION_TIMEOUT, EXTRACTOR_CRASHED, EXTRAC
 
 
 class PageBudget:
-    """Pages a run may still fetch: over all sources (max_pages) and per source."""
+    """Pages a run may still fetch: over all sources (max_pages), per source, and per host
+    (max_pages_per_host, which bounds a crawler trap however many sources lead into it)."""
 
     def __init__(self, settings: Settings, max_pages: int | None) -> None:
         self.left = max_pages if max_pages is not None else settings.crawl.max_pages
         self._per_source = {source.name: source.max_pages for source in settings.sources}
+        self._per_host_cap = settings.crawl.max_pages_per_host
+        self._per_host: Counter[str] = Counter()
 
-    def take(self, source: str) -> bool:
+    def take(self, source: str, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
         if self.spent or self._per_source.get(source, 0) <= 0:
             return False
+        if self._per_host[host] >= self._per_host_cap:
+            return False
         self._per_source[source] -= 1
+        self._per_host[host] += 1
         if self.left is not None:
             self.left -= 1
         return True
@@ -118,7 +126,7 @@ class PageVisitor:
         try:
             # Asked first, so a forbidden URL costs no page of the budget.
             await self._fetcher.check_robots(url)
-            if not self._budget.take(item.source):
+            if not self._budget.take(item.source, url):
                 return
             validators = self._state.validators(url)
             page = await self._fetcher.page(url, validators=validators, on_start=on_start)

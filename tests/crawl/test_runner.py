@@ -126,6 +126,23 @@ def test_max_pages_checkpoints_and_the_next_runs_continue(tmp_path, site_a) -> N
     assert len(json_files(tmp_path)) == 5
 
 
+def test_a_host_budget_bounds_each_host_and_leaves_the_rest_queued(
+    tmp_path, site_a, site_b
+) -> None:
+    big, small = news_site(site_a, 5), news_site(site_b, 2)
+    config = settings(tmp_path, [big.source(name="big"), small.source(name="small")],
+                      max_pages_per_host=3)  # fmt: skip
+
+    first = crawl(config)
+    second = crawl(config)
+
+    assert (counts(first, "big")["fetched"], counts(first, "small")["fetched"]) == (3, 2)
+    assert (counts(second, "big")["fetched"], counts(second, "small")["fetched"]) == (2, 0)
+    # Each article asked for once over the two runs, on either host.
+    assert sorted(article_hits(site_a)) == sorted(big.paths)
+    assert sorted(article_hits(site_b)) == sorted(small.paths)
+
+
 def test_max_time_stops_taking_work_lets_in_flight_finish_and_the_next_run_continues(
     tmp_path, site_a
 ) -> None:

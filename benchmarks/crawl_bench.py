@@ -169,6 +169,9 @@ def _sample(pid: int, peak: list[int], cpu_seen: dict[int, float], done: threadi
 def our_crawl(sites: list[Site], work: Path, parallel: int) -> Measurement:
     config = {
         "fetch": {"retries": 0, "allow_private_addresses": True},  # sites on 127.0.0.1
+        # Everything the crawl keeps goes in the run's own directory: a templates store left in
+        # the working directory would be read by every later extraction run from there.
+        "extract": {"templates_path": str(work / "state" / "templates.sqlite")},
         "crawl": {
             "state_path": str(work / "state" / "crawl.sqlite"),
             "delay": 0.0,

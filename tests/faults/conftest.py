@@ -10,9 +10,10 @@ and says so through the ``fault`` fixture:
 
 The fixture times the test and measures its peak memory: this process's peak RSS (VmHWM,
 reset before the test through /proc/self/clear_refs) or a child's peak reported with
-``fault.child_peak``. Every test fails if that peak reaches 1 GiB. At the end of the run the
-rows are printed as a table and, if SCRAPER_FAULT_REPORT names a file, written there as JSON
-lines (benchmarks/faults.py prints the same table from that file).
+``fault.child_peak`` (measure it with peak.PeakWatch: wait4's ru_maxrss of a child includes
+this process's own size at the fork). Every test fails if that peak reaches 1 GiB. At the end
+of the run the rows are printed as a table and, if SCRAPER_FAULT_REPORT names a file, written
+there as JSON lines (benchmarks/faults.py prints the same table from that file).
 
 ``canary`` is a listener that must never see a connection: point a crawler at it through
 whatever should have been refused.
@@ -61,9 +62,9 @@ class FaultRecorder:
             raise RuntimeError("fault.observed() before fault.case()")
         self.rows[-1].observed = text
 
-    def child_peak(self, maxrss_kib: int) -> None:
-        """A child's peak RSS as ``resource``/``os.wait4`` report it (KiB on Linux)."""
-        self._child_peak_mib = max(self._child_peak_mib, maxrss_kib / 1024)
+    def child_peak(self, peak_kib: int) -> None:
+        """A child process tree's peak RSS in KiB (peak.PeakWatch)."""
+        self._child_peak_mib = max(self._child_peak_mib, peak_kib / 1024)
 
 
 def _reset_peak_rss() -> bool:

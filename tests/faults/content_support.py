@@ -27,6 +27,7 @@ import yaml
 from scraper.config import Settings, settings_from_mapping
 from tests.crawl.crawl_support import config
 from tests.crawl.sites import article_text
+from tests.faults.peak import PeakWatch
 
 REPO = Path(__file__).resolve().parents[2]
 # Printable characters only may appear raw in our JSON: C0, DEL and C1 must be escaped.
@@ -62,7 +63,7 @@ class Finished:
     returncode: int
     pid: int
     stderr: str
-    peak_kib: int  # ru_maxrss of the crawler and its reaped descendants
+    peak_kib: int  # of the crawler and its workers (peak.PeakWatch)
     seconds: float
 
 
@@ -77,19 +78,21 @@ def run_crawl(cfg: Path, *, env: dict[str, str] | None = None, timeout: float = 
             stderr=handle,
             env={**os.environ, **(env or {})},
         )
+    watch = PeakWatch(process.pid)
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status, _ = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() - start > timeout:
             process.send_signal(signal.SIGKILL)
             process.wait()
+            watch.stop()
             raise AssertionError(f"the crawl ran longer than {timeout}s: {err.read_text()}")
         time.sleep(0.02)
     process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not reap it again
     text = err.read_text(encoding="utf-8", errors="replace")
     seconds = time.monotonic() - start
-    return Finished(process.returncode, process.pid, text, usage.ru_maxrss, seconds)
+    return Finished(process.returncode, process.pid, text, watch.stop(), seconds)
 
 
 def state_rows(tmp_path: Path, sql: str, *params: Any) -> list[Any]:

@@ -32,6 +32,7 @@ import yaml
 from tests.crawl.crawl_support import config
 from tests.crawl.sites import article_page, article_text, urlset
 from tests.faults.hostile import HostileServer, Request, head_bytes
+from tests.faults.peak import PeakWatch
 
 REPO = Path(__file__).resolve().parents[2]
 ROBOTS = b"User-agent: *\nAllow: /\n"
@@ -187,6 +188,7 @@ class Crawler:
             preexec_fn=preexec_fn,  # noqa: PLW1509  # only sets limits; nothing threaded runs
         )
         self.pid = self._process.pid
+        self._peak = PeakWatch(self.pid)
 
     def running(self) -> bool:
         return (
@@ -197,12 +199,13 @@ class Crawler:
     def wait(self, timeout: float = 60) -> Finished:
         deadline = time.monotonic() + timeout
         while True:
-            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(self.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
                 os.wait4(self.pid, 0)
+                self._peak.stop()
                 self._process.returncode = -signal.SIGKILL
                 raise AssertionError(f"the crawler did not finish within {timeout}s")
             time.sleep(0.01)
@@ -211,7 +214,8 @@ class Crawler:
         seconds = time.monotonic() - self.started
         self._out.seek(0)
         self._err.seek(0)
-        finished = Finished(code, self._out.read(), self._err.read(), usage.ru_maxrss, seconds)
+        peak = self._peak.stop()
+        finished = Finished(code, self._out.read(), self._err.read(), peak, seconds)
         self._out.close()
         self._err.close()
         return finished

@@ -2,7 +2,7 @@
 
 The fault tests fetch from a HostileServer either in this process (``fetch_once``, with the
 peak RSS growth measured by ``MemoryWatch``) or through a real ``python -m scraper scrape``
-subprocess (``run_scrape``), reaped with ``os.wait4`` so its peak RSS is known too.
+subprocess (``run_scrape``), whose peak RSS is sampled from /proc (peak.PeakWatch).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import zstandard
 from scraper.config import FetchSettings
 from scraper.errors import FetchError
 from scraper.models import Page
+from tests.faults.peak import PeakWatch
 from tests.fetch.harness import fetch_result, tiny
 
 MiB = 1024 * 1024
@@ -123,7 +124,7 @@ def write_config(directory: Path, **fetch: Any) -> Path:
 
 
 def run_scrape(url: str, workdir: Path, config: Path, *, timeout: float = 60) -> CliRun:
-    """``python -m scraper scrape URL --output workdir/out``; reaped with wait4 for its peak."""
+    """``python -m scraper scrape URL --output workdir/out``, with its peak RSS."""
     out, err = workdir / "stdout.txt", workdir / "stderr.txt"
     command = [sys.executable, "-m", "scraper", "scrape", url, "--config", str(config)]
     command += ["--output", str(workdir / "out")]
@@ -132,16 +133,18 @@ def run_scrape(url: str, workdir: Path, config: Path, *, timeout: float = 60) ->
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=workdir)
         watchdog = threading.Timer(timeout, process.kill)  # a hang fails the test, not CI
         watchdog.start()
+        watch = PeakWatch(process.pid)
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _ = os.wait4(process.pid, 0)
         finally:
             watchdog.cancel()
+            peak_kib = watch.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
     return CliRun(
         exit_code=process.returncode,
         stdout=out.read_text(),
         stderr=err.read_text(),
-        peak_kib=usage.ru_maxrss,
+        peak_kib=peak_kib,
         seconds=time.monotonic() - start,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -24,7 +24,7 @@ from scraper.fetch.body import read_body
 from scraper.fetch.decoders import ACCEPT_ENCODING
 from scraper.fetch.guard import AddressGuard
 from scraper.fetch.hops import Finish, HopCheck, follow, timeouts, within_deadline
-from scraper.fetch.network import DNS_ERROR, GuardedTransport
+from scraper.fetch.network import GuardedTransport
 from scraper.fetch.page import build_page
 from scraper.fetch.redirects import hide_location
 from scraper.fetch.retry import RetryPolicy, parse_retry_after, with_retries
@@ -123,7 +123,7 @@ async def fetch(
             fetched_at=datetime.now(UTC),
         )
 
-    return await _with_retries(
+    return await with_retries(
         policy, lambda: _attempt(url, client, settings, finish, headers, check_hop=check_hop)
     )
 
@@ -146,7 +146,7 @@ async def fetch_document(
         return Document(url, str(response.url), response.status_code, headers, content)
 
     headers = {"Accept": DOCUMENT_ACCEPT}
-    return await _with_retries(
+    return await with_retries(
         policy, lambda: _attempt(url, client, settings, finish, headers, check_hop=check_hop)
     )
 
@@ -162,36 +162,6 @@ async def _attempt(
 ) -> T:
     work = follow(url, client, settings, finish, headers=headers, check_hop=check_hop)
     return await within_deadline(url, settings.total_timeout, work)
-
-
-class _GaveUp(Exception):
-    """Carries a transient error past with_retries without another attempt."""
-
-    def __init__(self, error: TransientFetchError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-async def _with_retries(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]]) -> T:
-    """with_retries, except that a name that failed to resolve twice is not tried a third
-    time. It stays transient (a crawl asks again next run): the second failure is carried out
-    of with_retries in a _GaveUp and raised as itself."""
-    dns_failures = 0
-
-    async def once() -> T:
-        nonlocal dns_failures
-        try:
-            return await attempt()
-        except TransientFetchError as exc:
-            dns_failures += exc.code == DNS_ERROR
-            if dns_failures >= 2:
-                raise _GaveUp(exc) from exc
-            raise
-
-    try:
-        return await with_retries(policy, once)
-    except _GaveUp as gave_up:
-        raise gave_up.error from gave_up.error.__cause__
 
 
 def _conditional_headers(validators: Validators | None) -> dict[str, str]:

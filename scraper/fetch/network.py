@@ -30,9 +30,9 @@ from scraper.fetch.guard import (
     literal_address,
     localhost_name,
 )
+from scraper.fetch.retry import DNS_ERROR
 
 DNS_THREADS = 4
-DNS_ERROR = "dns_error"
 # httpx's own defaults (httpx._config.DEFAULT_LIMITS), restated: the pool is built here.
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
 

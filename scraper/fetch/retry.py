@@ -27,6 +27,10 @@ from tenacity import (
 from scraper.config import FetchSettings
 from scraper.errors import TransientFetchError
 
+# A name that does not resolve (network.py) is looked up at most this often per fetch.
+DNS_ERROR = "dns_error"
+DNS_ATTEMPTS = 2
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -98,11 +102,27 @@ def _log_retry(state: RetryCallState) -> None:
     log.info("attempt %d failed (%s); retrying in %.2fs", state.attempt_number, exc, wait)
 
 
+class _Stop:
+    """Attempts run out, or a name failed to resolve DNS_ATTEMPTS times: a third lookup of a
+    name that does not exist only adds a wait. The error stays transient (a crawl asks again
+    next run). One instance per fetch, since it counts that fetch's failed lookups."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._out_of_attempts = stop_after_attempt(policy.attempts)
+        self._dns_failures = 0
+
+    def __call__(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientFetchError) and exc.code == DNS_ERROR:
+            self._dns_failures += 1
+        return self._out_of_attempts(state) or self._dns_failures >= DNS_ATTEMPTS
+
+
 async def with_retries(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]]) -> T:
     """Run ``attempt`` until it succeeds, raises a non-retryable error, or attempts run out.
     The last error is raised as itself (never wrapped in tenacity's RetryError)."""
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
+        stop=_Stop(policy),
         wait=_Wait(policy),
         retry=retry_if_exception(policy.should_retry),
         before_sleep=_log_retry,

@@ -38,10 +38,8 @@ import httpx
 from protego import Protego
 
 from scraper.config import CrawlSettings, FetchSettings
-from scraper.errors import FetchError, PermanentFetchError, TransientFetchError
-from scraper.fetch.body import declared_length
-from scraper.fetch.boundary import httpx_errors
-from scraper.fetch.decoders import Decoder, make_decoder
+from scraper.errors import FetchError, PermanentFetchError
+from scraper.fetch.body import read_prefix
 from scraper.fetch.hops import follow, within_deadline
 
 log = logging.getLogger(__name__)
@@ -53,11 +51,6 @@ VERDICTS = frozenset({RULES, ALLOW_ALL, DISALLOW_ALL})
 
 MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2; fixed so a low page setting cannot go under the RFC
 ACCEPT = "text/plain,*/*;q=0.1"
-# Compressed bytes go to the decoder in slices this small, so one feed can inflate to at most
-# ~66 KiB (deflate expands 1032:1 at most) and never trips the decoder's cap, which has
-# _DECODER_SLACK of room above the parse limit: we stop reading instead of losing the tail.
-_SLICE = 64
-_DECODER_SLACK = 128 * 1024
 _UNAVAILABLE_CODES = frozenset({"too_many_redirects", "unsupported_scheme", "invalid_url"})
 
 
@@ -201,7 +194,7 @@ def _unreachable(why: str) -> _Outcome:
 async def _judge(response: httpx.Response, url: str, cap: int) -> _Outcome:
     status = response.status_code
     if 200 <= status < 300:
-        raw, truncated = await _read_prefix(response, url, cap)
+        raw, truncated = await read_prefix(response, url, cap)
         why = f"HTTP {status}, {len(raw)} bytes" + (" (truncated)" if truncated else "")
         return _Outcome(RULES, why, body=_text(raw, truncated=truncated))
     if status == 429 or status >= 500:
@@ -210,44 +203,6 @@ async def _judge(response: httpx.Response, url: str, cap: int) -> _Outcome:
         return _Outcome(ALLOW_ALL, f"HTTP {status}")
     # 1xx or a 3xx without a Location: the RFC has no word for these; treat as unavailable.
     return _Outcome(ALLOW_ALL, f"HTTP {status} with nothing to follow")
-
-
-async def _read_prefix(response: httpx.Response, url: str, cap: int) -> tuple[bytes, bool]:
-    """At most ``cap`` decoded bytes of the body, and whether there was more.
-
-    Unlike a page, a long robots.txt is not an error: RFC 9309 §2.5 says to parse the first
-    500 KiB or more, so we stop reading at the cap (wire or decoded) and keep what we have.
-    """
-    decoder = make_decoder(response.headers.get("content-encoding"), cap + _DECODER_SLACK, url)
-    body = bytearray()
-    wire = 0
-    with httpx_errors(url, reading_body=True):
-        async for chunk in response.aiter_raw():
-            wire += len(chunk)
-            if not _feed(decoder, chunk, body, cap) or wire > cap:
-                return bytes(body[:cap]), True
-    body += decoder.flush()
-    declared = declared_length(response)
-    if declared is not None and wire < declared:
-        raise TransientFetchError(
-            f"body ended after {wire} of {declared} bytes", url=url, code="incomplete_body"
-        )
-    return bytes(body[:cap]), len(body) > cap
-
-
-def _feed(decoder: Decoder, chunk: bytes, body: bytearray, cap: int) -> bool:
-    """Decode ``chunk`` into ``body``; False once the body is past ``cap`` and reading can stop."""
-    for start in range(0, len(chunk), _SLICE):
-        try:
-            body += decoder.feed(chunk[start : start + _SLICE])
-        except PermanentFetchError as exc:
-            # Only stacked encodings can inflate past the slack; keep what came out before.
-            if exc.code != "body_too_large":
-                raise
-            return False
-        if len(body) > cap:
-            return False
-    return True
 
 
 def _text(raw: bytes, *, truncated: bool) -> str:

@@ -1,9 +1,7 @@
 """Section D support: article pages, settings, the crawl run as the real CLI, and peak memory.
 
-``run_crawl`` starts ``python -m scraper crawl`` and reaps it with ``os.wait4``, which reports
-the largest peak RSS of the crawler and of its reaped descendants. Extraction workers live
-under the pool's forkserver and are not always reaped by then, so ``WorkerPeak`` samples the
-peak RSS (VmHWM) of every descendant of this process from /proc while a test runs.
+``run_crawl`` starts ``python -m scraper crawl`` and measures its process tree's peak memory
+with peak.PeakWatch.
 """
 
 from __future__ import annotations
@@ -14,12 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import yaml
@@ -113,65 +109,3 @@ def json_records(tmp_path: Path) -> list[dict[str, Any]]:
         assert not CONTROL_CHARACTERS.intersection(map(ord, text.replace("\n", ""))), path
         records.append(json.loads(text))
     return records
-
-
-class WorkerPeak:
-    """``with WorkerPeak() as peak: ...`` then ``peak.kib``: the largest VmHWM any descendant
-    of this process reached, sampled every 20 ms (a short spike between samples is missed,
-    but VmHWM is itself a high-water mark, so only a process that dies unsampled is)."""
-
-    def __init__(self) -> None:
-        self.kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> WorkerPeak:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            for pid in _descendants(os.getpid()):
-                self.kib = max(self.kib, _high_water_kib(pid))
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    pending = [pid]
-    while pending:
-        parent = pending.pop()
-        for task in _listdir(Path(f"/proc/{parent}/task")):
-            children = _read(task / "children").split()
-            found.extend(map(int, children))
-            pending.extend(map(int, children))
-    return found
-
-
-def _high_water_kib(pid: int) -> int:
-    for line in _read(Path(f"/proc/{pid}/status")).splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _listdir(path: Path) -> list[Path]:
-    try:
-        return list(path.iterdir())
-    except OSError:  # the process is gone
-        return []
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="ascii")
-    except OSError:
-        return ""

@@ -9,6 +9,7 @@ SIGSEGV itself on a marker page.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,6 @@ from scraper.fetch.page import page_from_bytes
 from scraper.models import Page
 from tests.faults.conftest import FaultRecorder
 from tests.faults.content_support import (
-    WorkerPeak,
     article_html,
     run_crawl,
     state_rows,
@@ -32,6 +32,7 @@ from tests.faults.content_support import (
 )
 from tests.faults.crash_site.sitecustomize import MARKER
 from tests.faults.hostile import HostileServer, respond
+from tests.faults.peak import PeakWatch, largest_descendant_kib
 
 CRASH_SITE = Path(__file__).with_name("crash_site")
 PRODUCTION_LIMIT = 30.0  # crawl.extract_timeout's default
@@ -91,7 +92,7 @@ def test_pathological_html_ends_within_the_limit(
     page = page_from_bytes(pathology.html.encode(), URL)
     normal = page_from_bytes(article_html("A normal page after it").encode(), URL)
 
-    with WorkerPeak() as worker:
+    with PeakWatch(os.getpid(), largest_descendant_kib) as worker:
         (outcome, seconds), (after, _) = asyncio.run(_extract([page, normal], pathology.limit))
     fault.child_peak(worker.kib)
 

@@ -32,6 +32,7 @@ from tests.faults.crawl_hosts import (
     sqlite_rows,
 )
 from tests.faults.hostile import HostileServer, Request, respond
+from tests.write.helpers import mounted_tmpfs
 
 # -- 36: path traversal ---------------------------------------------------------------------
 
@@ -305,19 +306,8 @@ def test_sqlite_page_cap_on_the_output_is_storage_full_and_loses_nothing(
 def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 64 KiB tmpfs as the output directory (we run as root here; skipped where mounting
     is not permitted)."""
-    mount_point = tmp_path / "out"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs CAP_SYS_ADMIN): {mounted.stderr!r}")
-    try:
+    with mounted_tmpfs(tmp_path / "out", "64k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_full_tmpfs_is_storage_full_and_a_bigger_one_loses_nothing(

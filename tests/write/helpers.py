@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from scraper.config import Format, WriteSettings
 from scraper.models import Article
@@ -49,3 +54,21 @@ def all_files(root: Path) -> set[str]:
         for name in [*filenames, *links]:
             found.add(Path(dirpath, name).relative_to(root).as_posix())
     return found
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (mount's syntax: "64k") at ``mount_point``, a real full disk for
+    the test; the test is skipped where mounting is not permitted (it needs CAP_SYS_ADMIN)."""
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs CAP_SYS_ADMIN): {mounted.stderr!r}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=True)

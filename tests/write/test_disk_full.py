@@ -21,7 +21,7 @@ import pytest
 from scraper.config import Format
 from scraper.errors import WriteError
 from scraper.write import open_writers
-from tests.write.helpers import all_files, make_article, write_settings
+from tests.write.helpers import all_files, make_article, mounted_tmpfs, write_settings
 
 REPO = Path(__file__).resolve().parents[2]
 BIG_WORDS = 100_000  # ~500 KB of text, far past the limits below
@@ -90,19 +90,8 @@ def test_jsonl_line_past_size_limit_is_cut_back_off(tmp_path: Path) -> None:
 
 @pytest.fixture
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / f"tiny-{uuid.uuid4().hex[:8]}"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)")
-    try:
+    with mounted_tmpfs(tmp_path / f"tiny-{uuid.uuid4().hex[:8]}", "256k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
 
 
 def test_full_filesystem_is_storage_full_for_every_format(tiny_fs: Path) -> None:

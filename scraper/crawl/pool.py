@@ -5,17 +5,14 @@ its worker killed and replaced (ExtractError ``extraction_timeout``); a worker t
 parser segfault, the OOM killer) costs only the page it was on (``extractor_crashed``). Either
 way the crawl goes on with a fresh worker.
 
-Workers are started from a "forkserver" (falling back to "spawn"), never by plain fork: a
-forked child would inherit the crawl's open descriptors, the run lock's flock among them, and
-keep the lock alive after the crawl died. The forkserver imports the extraction code once, so
-replacing a killed worker costs a fork, not a fresh interpreter.
+Workers are forked from a server process that has the extraction code imported
+(forkserver.py), so replacing a killed worker costs a fork, not a fresh interpreter.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable
@@ -27,6 +24,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from scraper.config import ExtractSettings, SiteRules
+from scraper.crawl.forkserver import worker_context
 from scraper.crawl.shingles import shingle_hashes
 from scraper.errors import ExtractError
 from scraper.extract import SiteTemplate, extract_page
@@ -39,9 +37,6 @@ T = TypeVar("T")
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTOR_CRASHED = "extractor_crashed"
 EXTRACTOR_ERROR = "extractor_error"
-# Modules the forkserver imports once, so that every worker it forks starts warm. trafilatura
-# is imported lazily by the extractor (the crawl's own process never needs it), so it is named.
-_PRELOAD = ["scraper.crawl.pool", "trafilatura"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +83,6 @@ def _init_worker() -> None:
     # Ctrl-C reaches the whole process group; the crawl drains in-flight pages on SIGINT, so a
     # worker must finish its page rather than die with a KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
-    return context
 
 
 def worker_count(configured: int) -> int:
@@ -192,6 +178,6 @@ class ExtractionPool:
         # Started on first use, so a run with nothing to extract never starts a process.
         if self._pool is None:
             self._pool = ProcessPool(
-                max_workers=self.workers, initializer=_init_worker, context=_context()
+                max_workers=self.workers, initializer=_init_worker, context=worker_context()
             )
         return self._pool

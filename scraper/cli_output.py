@@ -9,14 +9,16 @@ import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from scraper import inputs, pipeline
 from scraper.config import Settings, load_settings
 from scraper.errors import ConfigError, ScraperError
 from scraper.models import Article
-from scraper.pipeline import Outcome
+
+if TYPE_CHECKING:
+    from scraper.pipeline import Outcome
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ALL_FAILED = 0, 1, 2, 3
 EXIT_STORAGE = 74  # EX_IOERR: the output or the state could not be written (a full disk)
@@ -44,6 +46,9 @@ def collect(
 ) -> list[Outcome]:
     """Outcomes in input order: URLs are fetched; files, folders, WARCs and stdin read locally
     (a WARC or a folder gives one Outcome per page in it)."""
+    # Imported here: `crawl` shares this module and must not load the extraction stack.
+    from scraper import inputs, pipeline
+
     expanded = inputs.expand(sources)
     urls = [s for s in expanded if inputs.is_url(s)]
     if urls and not allow_network:
@@ -62,6 +67,9 @@ def collect(
 
 
 def _local(source: str, base_url: str | None, settings: Settings) -> list[Outcome]:
+    from scraper import inputs, pipeline  # not at the top: see collect
+    from scraper.pipeline import Outcome
+
     outcomes: list[Outcome] = []
     try:
         for page in inputs.local_pages(source, base_url, sys.stdin.buffer):
@@ -83,7 +91,9 @@ def _local(source: str, base_url: str | None, settings: Settings) -> list[Outcom
 def report(outcomes: list[Outcome], fmt: OutputFormat, settings: Settings, explain: bool) -> int:
     """Write or print every article, one error line per failure; returns the exit code."""
     if settings.write.output_dir is not None:
-        outcomes = pipeline.write_outcomes(outcomes, settings)
+        from scraper.pipeline import write_outcomes  # not at the top: see collect
+
+        outcomes = write_outcomes(outcomes, settings)
     for outcome in outcomes:
         if outcome.article is not None:
             if explain:

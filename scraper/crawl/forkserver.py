@@ -6,10 +6,10 @@ flock among them, and keep the lock alive after the crawl died. The forkserver i
 interpreter that imports the extraction code once (PRELOAD), so every worker starts warm and
 replacing a killed one costs a fork.
 
-Those imports take the forkserver ~0.6 s, about as long as the crawl's own process takes to
-import the rest of the package. ``start_early`` lets the command line start the forkserver
-before anything else, so the two run side by side on separate cores instead of one after the
-other. This module imports nothing of the package itself for that reason.
+Those imports take the forkserver ~0.5 s, about as long as the crawl's own process takes to
+import what it needs. ``start_early`` lets the command line start the forkserver before
+anything else, so the two run side by side on separate cores instead of one after the other.
+This module imports nothing of the package itself for that reason.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing.context import BaseContext
 
-# Modules the forkserver imports once. trafilatura is imported lazily by the extractor (the
-# crawl's own process never needs it), so it is named.
-PRELOAD = ["scraper.crawl.pool", "trafilatura"]
+# Modules the forkserver imports once. scraper.crawl.pool leaves the extractor
+# (scraper.extract.page) and the extractor leaves trafilatura to first use, since the crawl's
+# own process imports the pool but never extracts: so both are named.
+PRELOAD = ["scraper.crawl.pool", "scraper.extract.page", "trafilatura"]
 
 
 def worker_context() -> BaseContext:

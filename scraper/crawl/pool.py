@@ -27,7 +27,7 @@ from scraper.config import ExtractSettings, SiteRules
 from scraper.crawl.forkserver import worker_context
 from scraper.crawl.shingles import shingle_hashes
 from scraper.errors import ExtractError
-from scraper.extract import SiteTemplate, extract_page
+from scraper.extract.templates import SiteTemplate
 from scraper.models import Page
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ def extract_in_worker(
 ) -> Extracted:
     """Runs inside a worker: extract the article (with its block signatures, which teach the
     site's template), its stored form, and its text's shingles for story linking."""
+    # Here, not at the top: the crawl's own process imports this module but never extracts
+    # (the forkserver preloads scraper.extract.page for the workers).
+    from scraper.extract.page import extract_page
+
     try:
         article = extract_page(page, settings, rules, template, signatures=True)
     except ExtractError:

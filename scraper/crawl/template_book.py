@@ -8,8 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from scraper.extract import SiteTemplate
-from scraper.extract.templates import TemplateStore, host_key
+from scraper.extract.templates import SiteTemplate, TemplateStore, host_key
 
 # A host's template is read again after this many newly learned pages; until a host has a
 # template at all it is read after every page, so it starts to apply as soon as it exists.

@@ -4,17 +4,23 @@ Nothing here fetches. The crawl loop fetches a feed, sitemap or section page and
 body here; what comes back is normalised ``Link`` values ready for the frontier. Every URL
 passes through ``normalise_url``, the single definition of URL identity used for dedup.
 
-Imports only ``scraper.models``, ``scraper.errors`` and ``scraper.config``.
+Imports only ``scraper.models``, ``scraper.errors`` and ``scraper.config``. The names below
+load on first use (PEP 562): the extraction workers import ``scraper.discover.shape`` alone,
+and must not pay for the feed parser (feedparser) and the sitemap and section readers.
 """
 
 from __future__ import annotations
 
-from scraper.discover.feeds import parse_feed
-from scraper.discover.filters import UrlFilter
-from scraper.discover.sections import is_article_url, section_links
-from scraper.discover.sitemaps import parse_sitemap
-from scraper.discover.urls import is_tracking_param, normalise_url
-from scraper.discover.values import Link, NotAFeedError, SitemapResult
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from scraper.discover.feeds import parse_feed
+    from scraper.discover.filters import UrlFilter
+    from scraper.discover.sections import is_article_url, section_links
+    from scraper.discover.sitemaps import parse_sitemap
+    from scraper.discover.urls import is_tracking_param, normalise_url
+    from scraper.discover.values import Link, NotAFeedError, SitemapResult
 
 __all__ = [
     "Link",
@@ -28,3 +34,25 @@ __all__ = [
     "parse_sitemap",
     "section_links",
 ]
+
+_LAZY = {
+    "Link": "scraper.discover.values",
+    "NotAFeedError": "scraper.discover.values",
+    "SitemapResult": "scraper.discover.values",
+    "UrlFilter": "scraper.discover.filters",
+    "is_article_url": "scraper.discover.sections",
+    "is_tracking_param": "scraper.discover.urls",
+    "normalise_url": "scraper.discover.urls",
+    "parse_feed": "scraper.discover.feeds",
+    "parse_sitemap": "scraper.discover.sitemaps",
+    "section_links": "scraper.discover.sections",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -150,7 +150,7 @@ def test_second_opinion_when_trafilatura_settles_on_a_sidebar(
     html = f"""<html><head><title>Harbour repairs</title></head><body>
     <div id="main"><h1>Harbour repairs</h1><div>{story}</div></div>
     <div id="right"><div class="text"><p>{teaser}</p></div></div></body></html>"""
-    module = importlib.import_module("scraper.extract")
+    module = importlib.import_module("scraper.extract.page")
     real = module.main_blocks
     calls: list[str] = []
 

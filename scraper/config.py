@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scraper.errors import ConfigError
@@ -170,6 +169,10 @@ def load_settings(path: Path | str | None = None) -> Settings:
     """Read config.yaml (or nothing: defaults). Raises ConfigError naming the bad key."""
     if path is None:
         return Settings()
+    # Imported here: extraction workers unpickle these models (scraper.crawl.pool) but never
+    # read a config file.
+    import yaml
+
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ EXTRACTION = {
     "scraper.pipeline",
 }
 # Workers extract pages handed to them: they never fetch, discover or parse arguments.
-NOT_IN_WORKERS = {"feedparser", "httpx", "typer", "scraper.discover.feeds", "scraper.fetch"}
+NOT_IN_WORKERS = {"feedparser", "httpx", "typer", "yaml", "scraper.discover.feeds", "scraper.fetch"}
 
 
 def _loaded(imports: str) -> set[str]:

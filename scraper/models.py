@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 _WORD = re.compile(r"\w+")
@@ -69,13 +70,12 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        return len(_WORD.findall(self.text))
+        return _words(self.text)[0]
 
     @property
     def fingerprint(self) -> str:
         """A digest of the words of the body, blind to whitespace, case and punctuation."""
-        words = " ".join(_WORD.findall(self.text.lower()))
-        return hashlib.sha256(words.encode("utf-8")).hexdigest()[:32]
+        return _words(self.text)[1]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: every metadata key, the text, and provenance."""
@@ -102,3 +102,17 @@ class Article:
             "quality": self.quality,
             "quality_reasons": list(self.quality_reasons),
         }
+
+
+# Extraction asks for an article's word count, then its stored form for that and its fingerprint:
+# both come from one scan of the text, and asking again is a lookup (str keeps its hash).
+@lru_cache(maxsize=2)
+def _words(text: str) -> tuple[int, str]:
+    """(word count, fingerprint) of ``text``."""
+    lower = text.lower()
+    words = _WORD.findall(lower)
+    # Where lowercasing keeps every character one character, the words of ``lower`` are those
+    # of ``text``: no character is a word character in one case and not in the other
+    # (tests/extract/test_article_words.py checks every code point).
+    count = len(words) if len(lower) == len(text) else len(_WORD.findall(text))
+    return count, hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]

@@ -26,8 +26,9 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
+import struct
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 
 SHINGLE_WORDS = 3
 _WORD = re.compile(r"\w+")
@@ -38,25 +39,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-def _shingles(tokens: list[str]) -> Iterator[str]:
-    if len(tokens) < SHINGLE_WORDS:
+def _shingles(tokens: list[str]) -> set[bytes]:
+    """The distinct shingles of ``tokens``, UTF-8 encoded (surrogates passed through)."""
+    if not tokens:
+        return set()
+    # Words hold no spaces, so one encoding of the joined words, split at the spaces, gives
+    # each word's bytes for a fraction of the cost of encoding every shingle on its own.
+    encoded = " ".join(tokens).encode("utf-8", "surrogatepass").split(b" ")
+    if len(encoded) < SHINGLE_WORDS:
         # A text shorter than one shingle is still something to compare.
-        if tokens:
-            yield " ".join(tokens)
-        return
-    for start in range(len(tokens) - SHINGLE_WORDS + 1):
-        yield " ".join(tokens[start : start + SHINGLE_WORDS])
-
-
-def _hash(shingle: str) -> int:
-    digest = hashlib.blake2b(shingle.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+        return {b" ".join(encoded)}
+    return set(map(b" ".join, zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
 def shingle_hashes(text: str) -> frozenset[int]:
     """The 64-bit hashes of the text's word 3-shingles (empty for a text without words).
     Stable across processes and runs."""
-    return frozenset(map(_hash, _shingles(words(text))))
+    shingles = _shingles(words(text))
+    digests = b"".join([hashlib.blake2b(s, digest_size=8).digest() for s in shingles])
+    # Each digest read as a big-endian integer, all in one call.
+    return frozenset(struct.unpack(f">{len(shingles)}Q", digests))
 
 
 def sketch(hashes: Iterable[int], size: int) -> list[int]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 import re
-from itertools import accumulate
+from itertools import accumulate, compress
 
 from scraper.errors import ExtractError
 
@@ -123,7 +123,9 @@ def _deepest(markup: str) -> int:
 
 def _most_attributes(markup: str) -> int:
     most = 0
-    for piece in markup.split(">"):
+    pieces = markup.split(">")
+    # Only a piece longer than a long tag can end in one: picked out without a Python loop.
+    for piece in compress(pieces, map(_LONG_TAG.__lt__, map(len, pieces))):
         start = piece.rfind("<")
         if len(piece) - start > _LONG_TAG and start >= 0:
             attributes = sum(1 for _ in _ATTRIBUTE.finditer(piece, start + 1))

@@ -69,7 +69,16 @@ def _mark_top(blocks: Sequence[Block], headline_keys: set[str], marks: list[str 
 def _is_headline(text: str, headline_keys: set[str], *, top: bool) -> bool:
     """Whether ``text`` repeats the headline: exactly anywhere, or at the top also as the part
     of a title that carries a site name before or after it."""
-    k = key(text)
+    if not headline_keys:
+        return False
+    # No key longer than every headline's can match one, and a text's key is never shorter than
+    # its beginning's: keying the first words rules out most paragraphs.
+    longest = max(map(len, headline_keys))
+    k = key(text[: 2 * longest])
+    if len(k) > longest:
+        return False
+    if len(text) > 2 * longest:
+        k = key(text)
     if not k:
         return False
     for h in headline_keys:
@@ -117,11 +126,13 @@ def _ask_rule(block: Block) -> str | None:
         return None
     text = block.text.lower()
     for rule, pattern in rules.ASK_PATTERNS:
-        limit = rules.ASK_SHORTER.get(rule, rules.ASK_MAX_WORDS)
-        literals = rules.ASK_LITERALS[rule]
-        if literals is not None and not any(word in text for word in literals):
+        if block.words > rules.ASK_SHORTER.get(rule, rules.ASK_MAX_WORDS):
             continue
-        if block.words <= limit and pattern.search(text):
+        literals = rules.ASK_LITERALS[rule]
+        # map, not a generator: this runs for every rule on every short block
+        if literals is not None and not any(map(text.__contains__, literals)):
+            continue
+        if pattern.search(text):
             return f"chrome:{rule}"
     return None
 

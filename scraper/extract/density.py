@@ -50,7 +50,10 @@ def measure_prose(root: LexborNode) -> Prose:
     for node in root.traverse(include_text=True):
         if not node.is_text_node:
             continue
-        text = " ".join((node.text_content or "").split())
+        raw = node.text_content or ""
+        if len(raw) < _RUN_CHARS:  # most are; collapsing its spaces could only shorten it
+            continue
+        text = " ".join(raw.split())
         holder = _holder(node) if len(text) >= _RUN_CHARS else None
         if holder is not None:
             runs.setdefault(holder.mem_id, []).append(text)

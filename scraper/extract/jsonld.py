@@ -45,6 +45,7 @@ _MAX_NODES = 1000
 _MAX_DEPTH = 8
 _NESTED_KEYS = ("@graph", "mainEntity", "mainEntityOfPage")
 _JUNK = re.compile(r"<!--|-->|(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>")
+_JUNK_MARKERS = ("<!", "-->", "]]>")  # every match of _JUNK holds one of these
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING_COMMA = re.compile(r",\s*(?=[\]}])")
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: raw newlines inside strings are common
@@ -117,7 +118,9 @@ def decode_block(text: str | None) -> list[Any]:
     """The JSON values in one script block; [] when nothing in it decodes."""
     if not text or len(text) > _MAX_BLOCK_CHARS:
         return []
-    text = _CONTROL.sub(" ", _JUNK.sub("", text))
+    if any(marker in text for marker in _JUNK_MARKERS):  # _JUNK tries every position: slow
+        text = _JUNK.sub("", text)
+    text = _CONTROL.sub(" ", text)
     values, complete = _decode_all(text)
     if complete:
         return values

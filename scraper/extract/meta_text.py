@@ -34,7 +34,13 @@ def repair(value: str | None) -> str | None:
     """Mojibake repair for a value about to be returned (curly quotes are not damage: kept)."""
     if value is None:
         return None
-    fixed: str = ftfy.fix_text(value, uncurl_quotes=False, unescape_html=False)
+    # ftfy is the costly step, and printable ASCII holds nothing for it to fix (no mojibake,
+    # no control characters): it comes back unchanged.
+    fixed: str = (
+        value
+        if value.isascii() and value.isprintable()
+        else ftfy.fix_text(value, uncurl_quotes=False, unescape_html=False)
+    )
     return _SPACE.sub(" ", fixed).strip() or None
 
 

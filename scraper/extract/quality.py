@@ -54,6 +54,12 @@ _PAYWALL = re.compile(
     r"reserved for|exclusive to) (?:paying )?(?:subscribers|members)\b",
     re.IGNORECASE,
 )
+# Words that every match of _PAYWALL holds, and every match of _TEASER_END without an ellipsis
+# ("read"). Looking for them in the lowercased text spares most texts the regexes, which open
+# on \b and so are tried at every position. Under re.IGNORECASE "i" also matches "ı" and "İ",
+# and "s" matches "ſ", where lower() keeps them apart: a text holding one goes to the regex.
+_PAYWALL_WORDS = ("reading", "unlock", "subscribers", "members")
+_FOLDED_LETTERS = ("ı", "İ", "ſ")
 _ERROR_TITLE = re.compile(
     r"^\W*(?:error\W*)?(?:404|410)\W*$|^\W*not found\W*$"
     r"|\b(?:error|page|not found)\b.{0,30}\b(?:404|410)\b"
@@ -121,7 +127,7 @@ def score(signals: Signals) -> tuple[float, tuple[str, ...]]:
 def _truncated(signals: Signals) -> bool:
     """Ends like a teaser, is much shorter than the page says, or sat beside a paywall."""
     last = signals.text.rstrip().rsplit("\n", 1)[-1]
-    if last and _TEASER_END.search(last):
+    if _teaser_end(last):
         return True
     expected = signals.expected_words or 0
     if (
@@ -131,9 +137,22 @@ def _truncated(signals: Signals) -> bool:
         return True
     if signals.words >= TEASER_MAX_WORDS:
         return False
-    return bool(_PAYWALL.search(signals.page_text)) or any(
-        _PAYWALL.search(block.text) for block in signals.dropped
-    )
+    return _paywall(signals.page_text) or any(_paywall(block.text) for block in signals.dropped)
+
+
+def _teaser_end(last: str) -> bool:
+    if "..." not in last and "…" not in last and "read" not in last.lower():
+        return False
+    return _TEASER_END.search(last) is not None
+
+
+def _paywall(text: str) -> bool:
+    lower = text.lower()
+    if not any(map(lower.__contains__, _PAYWALL_WORDS)) and not any(
+        map(text.__contains__, _FOLDED_LETTERS)
+    ):
+        return False
+    return _PAYWALL.search(text) is not None
 
 
 def non_article(page_html: str, headings: Sequence[str], text: str) -> str | None:
@@ -153,8 +172,10 @@ def non_article(page_html: str, headings: Sequence[str], text: str) -> str | Non
 
 
 def _is_consent_wall(visible: str, text: str) -> bool:
+    if len(visible.split()) > _WALL_MAX_WORDS:  # the cheaper test first
+        return False
     kinds = {m.group(0).lower().rstrip("s") for m in _CONSENT.finditer(visible)}
-    if len(kinds) < _CONSENT_KINDS or len(visible.split()) > _WALL_MAX_WORDS:
+    if len(kinds) < _CONSENT_KINDS:
         return False
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     consent = sum(bool(_CONSENT.search(p)) for p in paragraphs)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborNode
 
@@ -56,8 +57,7 @@ class Walked:
     matched: list[tuple[LexborNode, str]] = field(default_factory=list)  # (node, text)
 
 
-@dataclass(frozen=True, slots=True)
-class _Size:
+class _Size(NamedTuple):  # one per element of the page: a tuple is the cheapest to make
     chars: int = 0
     link_chars: int = 0
     links: int = 0
@@ -84,13 +84,18 @@ class _Pass:
     # (pre-order index, end of its subtree, node) of blocks whose signature is in the template
     hits: list[tuple[int, int, LexborNode]] = field(default_factory=list)
     order: int = 0
+    # What was worked out once on this page: a page repeats a few class names on many elements,
+    # and a block often wraps a single block with the same text.
+    parts: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    text_signatures: dict[str, str] = field(default_factory=dict)
 
 
 def walk(root: LexborNode, template: Iterable[str] = ()) -> Walked:
     """The signatures of the blocks under ``root``, and the outermost blocks whose signature is
     in ``template`` (each with its text), in page order. The tree is not changed."""
     state = _Pass(frozenset(template))
-    total = _visit(root, _part(root), state).chars
+    tag = root.tag or ""
+    total = _visit(root, tag, _part(tag, root, state), state).chars
     matched: list[tuple[LexborNode, str]] = []
     covered = -1
     for start, end, node in sorted(state.hits, key=lambda hit: hit[0]):
@@ -117,9 +122,9 @@ def drop_matched(walked: Walked, rule: str, keep: LexborNode | None = None) -> l
     return dropped
 
 
-def _visit(node: LexborNode, here: str, state: _Pass, depth: int = 0) -> _Size:
-    """How much text and link text lies under ``node`` (whose path is ``here``); records the
-    signatures of its block."""
+def _visit(node: LexborNode, tag: str, here: str, state: _Pass, depth: int = 0) -> _Size:
+    """How much text and link text lies under ``node`` (a ``tag``, whose path is ``here``);
+    records the signatures of its block."""
     start = state.order
     state.order += 1
     if depth >= _MAX_DEPTH:  # no template nests this deep; a hostile page might, past the stack
@@ -130,23 +135,22 @@ def _visit(node: LexborNode, here: str, state: _Pass, depth: int = 0) -> _Size:
         if child.is_text_node:
             chars += len((child.text_content or "").strip())
             continue
-        if child.tag == "a":
+        child_tag = child.tag or ""
+        if child_tag == "a":
             text_chars = len(child.text(strip=True))
-            kid = ("a", _Size(text_chars, text_chars, 1))
+            part, kid = "a", _Size(text_chars, text_chars, 1)
         elif child.is_element_node:
-            part = _part(child)
-            kid = (part, _visit(child, f"{here}/{part}", state, depth + 1))
+            part = _part(child_tag, child, state)
+            kid = _visit(child, child_tag, f"{here}/{part}", state, depth + 1)
         else:
             continue
-        kids.append(kid)
-        chars, link_chars, links = (
-            chars + kid[1].chars,
-            link_chars + kid[1].link_chars,
-            links + kid[1].links,
-        )
+        kids.append((part, kid))
+        chars += kid.chars
+        link_chars += kid.link_chars
+        links += kid.links
     size = _Size(chars, link_chars, links)
-    if node.tag in _BLOCK_TAGS:
-        found = _signatures(node, here, kids, size)
+    if tag in _BLOCK_TAGS:
+        found = _signatures(node, here, kids, size, state)
         state.signatures.update(found)
         if not state.template.isdisjoint(found):
             state.hits.append((start, state.order, node))
@@ -154,13 +158,16 @@ def _visit(node: LexborNode, here: str, state: _Pass, depth: int = 0) -> _Size:
 
 
 def _signatures(
-    node: LexborNode, path: str, kids: list[tuple[str, _Size]], size: _Size
+    node: LexborNode, path: str, kids: list[tuple[str, _Size]], size: _Size, state: _Pass
 ) -> list[str]:
     found = []
     if _MIN_TEXT_CHARS <= size.chars <= _MAX_TEXT_CHARS:
-        text_key = key(node.text(separator=" "))
-        if text_key:
-            found.append("t" + _digest(text_key))
+        text = node.text(separator=" ")
+        signature = state.text_signatures.get(text)
+        if signature is None:
+            signature = state.text_signatures[text] = _text_signature(text)
+        if signature:
+            found.append(signature)
     if size.is_links or _is_list(kids):
         # the kinds of children, not their number: a list keeps its place as it grows
         shape = ",".join(sorted({part for part, _ in kids}))
@@ -168,19 +175,30 @@ def _signatures(
     return found
 
 
+def _text_signature(text: str) -> str:
+    """The ``t…`` signature of a block's text ("" for a text without words)."""
+    text_key = key(text)
+    return "t" + _digest(text_key) if text_key else ""
+
+
 def _is_list(kids: list[tuple[str, _Size]]) -> bool:
     """Children that are mostly teasers: short, each with a link that is much of its text."""
+    if len(kids) < _MIN_ITEMS:  # too few to hold enough teasers
+        return False
     filled = [kid for _, kid in kids if kid.chars]
     teasers = sum(kid.is_teaser for kid in filled)
     return teasers >= _MIN_ITEMS and teasers >= _ITEM_SHARE * len(filled)
 
 
-def _part(node: LexborNode) -> str:
+def _part(tag: str, node: LexborNode, state: _Pass) -> str:
     """A node's tag and classes, with numbers left out (they count items or pages)."""
-    classes = node.attributes.get("class")
-    if not classes:
-        return node.tag or ""
-    return ".".join([node.tag or "", *sorted(classes.translate(_NO_DIGITS).split())])
+    name = (tag, node.attributes.get("class"))
+    part = state.parts.get(name)
+    if part is None:
+        classes = name[1]
+        part = ".".join([tag, *sorted(classes.translate(_NO_DIGITS).split())]) if classes else tag
+        state.parts[name] = part
+    return part
 
 
 def _digest(text: str) -> str:

@@ -7,7 +7,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.config import SiteRules
 from scraper.errors import ExtractError
-from scraper.extract.prune import Pruned, prune
+from scraper.extract import rules
+from scraper.extract.prune import WIDGET_CANDIDATE_TAGS, Pruned, _drop, _text, prune
 
 STORY = (
     "<p>Repairs to the harbour wall will not be finished before the winter storms, the port "
@@ -115,3 +116,39 @@ def test_a_site_selector_that_does_not_parse_is_an_extract_error() -> None:
     with pytest.raises(ExtractError) as caught:
         run_prune(STORY, SiteRules(remove=("div[[",)))
     assert caught.value.url == URL
+
+
+def test_widget_candidates_are_the_named_elements_of_some_tags() -> None:
+    """prune finds rules.WIDGET_CANDIDATES as the elements with a class or an id, kept by tag."""
+    expected = ", ".join(
+        f"{tag}[{attr}]" for tag in sorted(WIDGET_CANDIDATE_TAGS) for attr in ("class", "id")
+    )
+    assert expected == rules.WIDGET_CANDIDATES
+
+
+def test_widgets_are_weighed_against_the_text_left_after_the_chrome() -> None:
+    """Menus as long as the story go first; then the story's wrapper holds most of what is
+    left, while a share bar beside it is still a widget."""
+    menu = "<nav>" + " ".join(f"<a href='/s{i}'>Section number {i}</a>" for i in range(20))
+    share = '<div class="share-bar">Share on Facebook</div>'
+    text, dropped = pruned(f'{menu}</nav>{menu}</nav><div class="promo">{STORY}</div>{share}')
+    assert "Repairs to the harbour wall" in text
+    assert set(dropped.values()) == {"prune:nav", "prune:share"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>one <b>two</b>three</p><nav> menu  item </nav><p>four</p>",
+        "<nav><nav>inner</nav> outer </nav>tail",
+        "<nav>only</nav>",
+        "<nav></nav><p>  </p>x",
+        "<div><nav>a\u00a0b</nav><footer>c <i>d</i></footer></div><p>e</p>",
+    ],
+)
+def test_a_drop_says_how_much_shorter_the_page_text_got(body: str) -> None:
+    root = LexborHTMLParser(f"<html><body>{body}</body></html>").body
+    assert root is not None
+    before = len(_text(root))
+    removed = _drop((("r", n) for n in root.css("nav, footer")), 0, [])
+    assert max(before - removed, 0) == len(_text(root))

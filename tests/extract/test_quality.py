@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -95,6 +96,21 @@ def test_a_paywall_barrier_beside_the_body_marks_a_teaser() -> None:
     article = extract(page(*LONG_STORY[:6], barrier))
     assert "Subscribe to continue reading" not in article.text
     assert "teaser_or_truncated" in article.quality_reasons
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Log in to continue READING",
+        "Sign in to keep readıng",  # dotless i: the same letter to the case-blind regex
+        "This article is only for ſubscribers",  # long s
+        "UNLOCK THE FULL STORY",
+    ],
+)
+def test_a_paywall_notice_in_any_case_marks_a_teaser(notice: str) -> None:
+    signals = Signals(text="A short body.", words=3, title="T", published="2024-05-01")
+    assert "teaser_or_truncated" in score(replace(signals, page_text=f"Menu {notice} Footer"))[1]
+    assert "teaser_or_truncated" not in score(replace(signals, page_text="Menu Footer"))[1]
 
 
 def test_a_body_much_shorter_than_its_word_count_is_truncated() -> None:

@@ -184,12 +184,15 @@ def _read_xml(chunks: Iterable[bytes], collector: _Collector, source: _Chunks) -
         collector.refused = True
         return
     # Closing a cut document makes recover mode finish the entry the cut went through, with
-    # whatever half of a URL it holds; so after a cut the last entry is not trusted.
-    _take(parser.read_events(), collector, drop_last=source.cut)
-    # Recover mode also ends every open element on close, except when libxml2 stopped parsing
-    # for good (an entity bomb trips its amplification limit): it does so without an error,
-    # and the root element then never ends.
-    if not collector.root_ended:
+    # whatever half of a URL it holds; so after a cut the last entry is not trusted, nor after
+    # libxml2 stopped parsing for good (an entity bomb trips its amplification limit).
+    # Recover mode says so in the feed's error log only, not by an exception; and before lxml
+    # 6.2 the root element then never ended either.
+    gave_up = any(
+        error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for error in parser.feed_error_log
+    )
+    _take(parser.read_events(), collector, drop_last=source.cut or gave_up)
+    if gave_up or not collector.root_ended:
         collector.refused = True
 
 

@@ -33,6 +33,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import httpx
 from protego import Protego
@@ -93,6 +94,9 @@ def user_agent_token(user_agent: str) -> str:
     return first.split("/", 1)[0].lower()
 
 
+# A crawl asks for each URL's origin several times (before the fetch, at each redirect, when
+# marking robots.txt read), and httpx's URL parsing is the costly part.
+@lru_cache(maxsize=1024)
 def robots_origin(url: str) -> str:
     """``scheme://host[:port]`` of ``url``, default port left out: the key records are kept by.
     Raises ValueError for a URL that is not absolute http(s)."""

@@ -17,9 +17,11 @@ another site's article (its files, its SQLite row). Otherwise the key is where t
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from tld import get_fld
@@ -53,10 +55,28 @@ def same_site(url: str, other: str) -> bool:
         return False
     if host == other_host:
         return True
-    # An IP address or a name under no public suffix (localhost, *.test) has no registrable
+    # An IP address, or a name under no public suffix (localhost, *.test), has no registrable
     # domain: only the very same host counts then.
-    domain = get_fld(f"http://{host}/", fail_silently=True)
-    return domain is not None and domain == get_fld(f"http://{other_host}/", fail_silently=True)
+    if _is_address(host) or _is_address(other_host):
+        return False  # asked first: the public suffix list costs ~0.1 s to load
+    domain = registrable_domain(host)
+    return domain is not None and domain == registrable_domain(other_host)
+
+
+# A crawl asks about the same few hosts for every article it stores.
+@lru_cache(maxsize=1024)
+def registrable_domain(host: str) -> str | None:
+    """``news.example.co.uk`` -> ``example.co.uk``; None for an IP address or a name under no
+    public suffix."""
+    return get_fld(f"http://{host}/", fail_silently=True)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _web_host(url: str) -> str:

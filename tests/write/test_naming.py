@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scraper.write import open_writers
-from scraper.write.naming import key_for, same_site
+from scraper.write.naming import key_for, registrable_domain, same_site
 from tests.write.helpers import make_article, write_settings
 
 
@@ -34,6 +34,20 @@ from tests.write.helpers import make_article, write_settings
 def test_same_site(url: str, other: str, same: bool) -> None:
     assert same_site(url, other) is same
     assert same_site(other, url) is same
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [
+        ("news.bbc.co.uk", "bbc.co.uk"),
+        ("192.168.1.1.nip.io", "nip.io"),  # an address inside a name is still a name
+        ("127.0.0.2", None),
+        ("::1", None),
+        ("localhost", None),
+    ],
+)
+def test_registrable_domain(host: str, domain: str | None) -> None:
+    assert registrable_domain(host) == domain
 
 
 def test_key_is_the_canonical_url_only_from_the_same_site() -> None:

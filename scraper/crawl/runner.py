@@ -281,7 +281,10 @@ class _Run:
         self.progress.start(sum(len(queue) for queue in queues.values()))
         await run_workers(
             queues,
-            per_host=self.settings.crawl.per_host_concurrency,
+            # One worker more than the host's request slots: the gate still lets no more
+            # requests out at once, and the spare worker fetches the host's next page while
+            # the last one is extracted, so the extraction workers are not left waiting.
+            per_host=self.settings.crawl.per_host_concurrency + 1,
             visit=visitor.visit,
             halted=self.halted,
             after_each=self._after_each,

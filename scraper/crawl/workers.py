@@ -1,7 +1,8 @@
 """Per-host workers: each host's due URLs one at a time, every host side by side.
 
-A host gets ``per_host_concurrency`` workers sharing its queue, so a slow or throttled host
-only ever holds up itself. When the run halts (budget, time, signal), a worker still waiting
+A host gets its own workers sharing its queue (the crawl gives it one more than its request
+slots, so that its next page is fetched while the last is extracted), so a slow or throttled
+host only ever holds up itself. When the run halts (budget, time, signal), a worker still waiting
 for its host's turn (or for robots.txt) is cancelled at once, since it has nothing under way;
 a worker whose request already went out gets DRAIN_SECONDS to finish the page and record it.
 Whatever is left simply stays due in the state.

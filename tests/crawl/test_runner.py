@@ -212,6 +212,24 @@ def test_an_extraction_timeout_costs_that_page_only(tmp_path, site_a) -> None:
     assert row == [("pending", "extraction_timeout")]  # tried again next run, up to the limit
 
 
+def test_a_hosts_next_page_is_fetched_while_its_last_one_is_extracted(tmp_path, site_a) -> None:
+    """One request at a time to the host, yet its pages do not wait for each other's
+    extraction: the light pages listed after a heavy one are recorded before it."""
+    news = NewsSite(site_a)
+    heavy = "/news/2024/05/01/harbour-story-very-heavy-page"
+    site_a.routes[heavy] = Route(article_page("Heavy", article_text("heavy", 3000, 24)))
+    urls = [site_a.url(heavy), *(site_a.url(news.add_article(n)) for n in range(3))]
+    config = settings(tmp_path, [{"name": "a", "start_urls": urls}], extract_workers=2)
+
+    report = crawl(config)
+
+    assert counts(report) | {"fetched": 4, "new": 4} == counts(report)
+    assert article_hits(site_a)[0] == heavy
+    recorded = [url for (url,) in query(tmp_path, "SELECT url FROM articles ORDER BY rowid")]
+    assert sorted(recorded) == sorted(urls)
+    assert recorded[-1] == site_a.url(heavy)
+
+
 def test_every_fetched_page_is_archived_as_warc(tmp_path, site_a) -> None:
     news = news_site(site_a, 3)
     config = settings(tmp_path, [news.source()], warc_dir=str(tmp_path / "warc"))

@@ -29,6 +29,9 @@ from tests.faults.crawl_hosts import (
 from tests.faults.hostile import HostileServer, Request, respond
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
+# Pages of one host between request and record (per_host_concurrency 1): one being extracted
+# while the host's spare worker fetches the next. A kill -9 can cost a rerun only these.
+IN_FLIGHT_PER_HOST = 2
 
 
 @pytest.fixture
@@ -106,8 +109,7 @@ def test_sigkill_at_request_97_then_a_rerun_gives_every_article_once(
 
     assert killed.code == -signal.SIGKILL
     refetched = set(first) & set(second)
-    # Each host has at most one page between its request and its record (per_host 1).
-    assert len(refetched) <= len(hosts)
+    assert len(refetched) <= IN_FLIGHT_PER_HOST * len(hosts)
     assert not refetched & between.state_done  # nothing recorded was fetched again
     assert len(between.state_done) >= 50  # the kill came mid-run, not at the start
     fault.observed(
@@ -160,7 +162,7 @@ def test_killed_inside_a_write_or_a_commit_then_a_rerun_repairs_everything(
     if point == "output SQLite commit":
         assert integrity(tmp_path / "out" / "articles.sqlite") == "ok"  # before the rerun too
     refetched = set(first) & set(second)
-    assert len(refetched) <= len(two_hosts)
+    assert len(refetched) <= IN_FLIGHT_PER_HOST * len(two_hosts)
     assert not refetched & between.state_done
     fault.observed(
         f"exit {killed.code} after {len(first)} pages ({len(between.state_done)} recorded, "
@@ -274,7 +276,8 @@ def test_overlapping_runs_are_refused_and_a_killed_holder_blocks_nothing(
     assert "crawl run" in run_c.stderr.strip().splitlines()[-1]
     Inventory.read(tmp_path).assert_each_once(slow_host.urls())
     asked = Counter(slow_host.article_requests())
-    assert sum(asked.values()) <= len(slow_host.paths) + 1  # at most A's in-flight page again
+    # at most A's in-flight pages again
+    assert sum(asked.values()) <= len(slow_host.paths) + IN_FLIGHT_PER_HOST
     fault.observed(
         f"B exit {run_b.code} in {run_b.seconds:.1f}s: {run_b.error_lines()[0][:60]}...; "
         f"A kept fetching; A killed with {len(done_by_a)} done; C exit 0, 8 once"

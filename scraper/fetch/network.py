@@ -125,11 +125,12 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport, with its connection pool rebuilt around a GuardedBackend."""
 
     def __init__(self, guard: AddressGuard, *, verify: ssl.SSLContext | bool) -> None:
-        super().__init__(verify=verify, trust_env=False, limits=LIMITS)
+        # One TLS context for both pools below: loading the CA bundle takes ~20 ms.
+        context = verify if isinstance(verify, ssl.SSLContext) else _tls_context(verify)
+        super().__init__(verify=context, trust_env=False, limits=LIMITS)
         self._backend = GuardedBackend(guard)
         # httpx 0.28 takes no network_backend, so the pool it built is replaced by an equal one
         # (same TLS context and limits) that connects through ours. pyproject pins httpx <0.29.
-        context = verify if isinstance(verify, ssl.SSLContext) else _tls_context(verify)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=LIMITS.max_connections,

@@ -11,12 +11,12 @@ the ~0.5 s of libraries the rest of the package needs (scraper/__main__.py).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import types
 import typing
 
+from scraper._lazy import lazy_names as _lazy_names
 from scraper.errors import (
     ConfigError,
     ExtractError,
@@ -62,13 +62,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_names(__name__, _LAZY, globals())
 
 
 class _Package(types.ModuleType):

@@ -55,7 +55,7 @@ def test_import_scraper_loads_no_pipeline() -> None:
         "import sys, scraper; print(sorted(m for m in sys.modules"
         " if m.split('.')[0] in {'scraper', 'httpx', 'pydantic', 'selectolax', 'trafilatura'}))"
     )
-    assert loaded == "['scraper', 'scraper.errors', 'scraper.models']"
+    assert loaded == "['scraper', 'scraper._lazy', 'scraper.errors', 'scraper.models']"
 
 
 def test_extract_stays_the_function_when_the_subpackage_loads_first() -> None:

@@ -5,14 +5,16 @@ body here; what comes back is normalised ``Link`` values ready for the frontier.
 passes through ``normalise_url``, the single definition of URL identity used for dedup.
 
 Imports only ``scraper.models``, ``scraper.errors`` and ``scraper.config``. The names below
-load on first use (PEP 562): the extraction workers import ``scraper.discover.shape`` alone,
-and must not pay for the feed parser (feedparser) and the sitemap and section readers.
+load on first use (PEP 562, through ``scraper._lazy``): the extraction workers import
+``scraper.discover.shape`` alone, and must not pay for the feed parser (feedparser) and the
+sitemap and section readers.
 """
 
 from __future__ import annotations
 
-import importlib
 import typing
+
+from scraper._lazy import lazy_names as _lazy_names
 
 if typing.TYPE_CHECKING:
     from scraper.discover.feeds import parse_feed
@@ -49,10 +51,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_names(__name__, _LAZY, globals())

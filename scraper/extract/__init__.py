@@ -7,8 +7,9 @@ the crawl's own process never extracts, only its workers do (scraper/crawl/pool.
 
 from __future__ import annotations
 
-import importlib
 import typing
+
+from scraper._lazy import lazy_names as _lazy_names
 
 if typing.TYPE_CHECKING:
     from scraper.extract.page import EXTRACTOR_VERSION, extract_page
@@ -23,10 +24,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_names(__name__, _LAZY, globals())

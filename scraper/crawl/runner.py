@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import time
@@ -117,10 +116,6 @@ def crawl(
                 loop.remove_signal_handler(signum)
         return replace(report, signal=caught[0]) if caught else report
 
-    # What is loaded by now (modules, settings) lives as long as the process: frozen, the
-    # garbage collector stops walking it on every full collection, during the run and in the
-    # interpreter's teardown after it (that alone took ~0.1 s of CPU after a crawl).
-    gc.freeze()
     with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
         return runner.run(main())
 

@@ -88,10 +88,10 @@ class PoliteFetcher:
         url: str,
         *,
         validators: Validators | None = None,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[], Awaitable[None]] | None = None,
     ) -> Page:
         """An HTML page (status 304 for a conditional GET that found nothing new).
-        ``on_start`` is called once the host's turn has come, as the request goes out."""
+        ``on_start`` is awaited once the host's turn has come, before the request goes out."""
         settings = self._settings.fetch
         return await self._polite(
             url,
@@ -111,7 +111,7 @@ class PoliteFetcher:
         )
 
     async def _polite(
-        self, url: str, request: Request[T], on_start: Callable[[], None] | None
+        self, url: str, request: Request[T], on_start: Callable[[], Awaitable[None]] | None
     ) -> T:
         await self.check_robots(url)
         host = host_key(url)
@@ -156,11 +156,14 @@ class PoliteFetcher:
             self._read_origins.add(robots_origin(url))
 
     async def _in_slot(
-        self, host: str, request: Callable[[], Awaitable[T]], on_start: Callable[[], None] | None
+        self,
+        host: str,
+        request: Callable[[], Awaitable[T]],
+        on_start: Callable[[], Awaitable[None]] | None,
     ) -> T:
         async with self._gate.slot(host):
             if on_start is not None:
-                on_start()
+                await on_start()
             try:
                 result = await request()
             except TransientFetchError as exc:

@@ -37,7 +37,7 @@ from scraper.crawl.robots_book import RobotsBook, host_key
 from scraper.crawl.state import CrawlState, FrontierItem
 from scraper.crawl.stats import CrawlReport, CrawlStats
 from scraper.crawl.template_book import TemplateBook
-from scraper.crawl.visit import PageBudget, PageVisitor
+from scraper.crawl.visit import PageBudget, PageRoom, PageVisitor
 from scraper.crawl.workers import run_workers
 from scraper.errors import ConfigError
 from scraper.extract.templates import TemplateStore
@@ -228,6 +228,9 @@ class _Run:
             exporter=self.exporter,
             archive=archive,
             templates=self.templates,
+            # A page for every request slot, and for each extraction worker one being
+            # extracted and one waiting: enough to keep the workers busy, and no more.
+            room=PageRoom(self.settings.crawl.concurrency + 2 * pool.workers),
         )
 
     async def _discover(self, fetcher: PoliteFetcher) -> None:

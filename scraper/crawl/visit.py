@@ -15,9 +15,11 @@ So is a URL the page budget has no room for.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -94,6 +96,37 @@ def merged_rules(settings: Settings, source: SourceSettings, url: str) -> SiteRu
     )
 
 
+class PageRoom:
+    """Room for the pages a crawl holds between their request and their record: at most
+    ``size`` at once. When hosts answer faster than the workers extract, a host's next request
+    waits at its turn for a page to be recorded, instead of piling pages up in memory."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = asyncio.Semaphore(size)
+
+    @contextlib.asynccontextmanager
+    async def page(
+        self, on_start: Callable[[], None]
+    ) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """``async with room.page(on_start) as at_turn``: awaiting ``at_turn`` (at the host's
+        turn, as the request is about to go out) takes a place and calls ``on_start``; the
+        place is given back when the block ends, however it ends."""
+        taken = False
+
+        async def at_turn() -> None:
+            nonlocal taken
+            await self._free.acquire()
+            taken = True
+            on_start()
+
+        try:
+            yield at_turn
+        finally:
+            if taken:
+                self._free.release()
+
+
 class PageVisitor:
     def __init__(
         self,
@@ -107,6 +140,7 @@ class PageVisitor:
         exporter: Exporter | None,
         archive: WarcArchive | None,
         templates: TemplateBook,
+        room: PageRoom,
     ) -> None:
         self._settings = settings
         self._sources = {source.name: source for source in settings.sources}
@@ -118,10 +152,15 @@ class PageVisitor:
         self._exporter = exporter
         self._archive = archive
         self._templates = templates
+        self._room = room
 
     async def visit(self, item: FrontierItem, on_start: Callable[[], None]) -> None:
         """Do ``item``. ``on_start`` is called as its request goes out. Raises HostSkipped
         (the URL is left due) and storage errors (WriteError); records everything else."""
+        async with self._room.page(on_start) as at_turn:
+            await self._visit(item, at_turn)
+
+    async def _visit(self, item: FrontierItem, at_turn: Callable[[], Awaitable[None]]) -> None:
         url, stats = item.url, self._stats[item.source]
         try:
             # Asked first, so a forbidden URL costs no page of the budget.
@@ -129,7 +168,7 @@ class PageVisitor:
             if not self._budget.take(item.source, url):
                 return
             validators = self._state.validators(url)
-            page = await self._fetcher.page(url, validators=validators, on_start=on_start)
+            page = await self._fetcher.page(url, validators=validators, on_start=at_turn)
         except RobotsDisallowed:
             self._state.record_skip(url, reason="robots_disallowed")
             stats.skip("robots_disallowed")

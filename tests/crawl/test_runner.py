@@ -3,6 +3,8 @@ and real output files: what gets fetched, when, and what the output holds afterw
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from scraper.crawl.state import CrawlState
@@ -18,7 +20,7 @@ from tests.crawl.crawl_support import (
     settings,
     state_db,
 )
-from tests.crawl.sites import Route, Site, article_page, article_text
+from tests.crawl.sites import Hit, Route, Site, article_page, article_text
 
 DISCOVERY = ["/feed.xml", "/sitemap.xml", "/sitemap-news.xml", "/world/"]
 
@@ -228,6 +230,35 @@ def test_a_hosts_next_page_is_fetched_while_its_last_one_is_extracted(tmp_path, 
     recorded = [url for (url,) in query(tmp_path, "SELECT url FROM articles ORDER BY rowid")]
     assert sorted(recorded) == sorted(urls)
     assert recorded[-1] == site_a.url(heavy)
+
+
+def test_a_host_waits_at_its_turn_while_the_crawl_holds_all_the_pages_it_may(
+    tmp_path, site_a, site_b
+) -> None:
+    """One request slot and one extraction worker leave room for 1 + 2 x 1 pages between
+    request and record: of four heavy pages on two hosts, the fourth waits for a record."""
+    state = tmp_path / "state" / "crawl.sqlite"
+    held: list[int] = []
+
+    def on_hit(_count: int, hit: Hit) -> None:
+        if hit.path.startswith("/news/"):
+            with contextlib.closing(sqlite3.connect(f"file:{state}?mode=ro", uri=True)) as conn:
+                recorded = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            held.append(len(article_hits(site_a)) + len(article_hits(site_b)) - recorded)
+
+    sources = []
+    for name, site in (("a", site_a), ("b", site_b)):
+        paths = [f"/news/2024/05/01/{name}-heavy-story-number-{n}" for n in range(2)]
+        for path in paths:
+            site.routes[path] = Route(article_page("Heavy", article_text(path, 1500, 24)))
+        site.on_hit = on_hit
+        sources.append({"name": name, "start_urls": [site.url(path) for path in paths]})
+
+    report = crawl(settings(tmp_path, sources, concurrency=1))
+
+    assert counts(report) | {"fetched": 4, "new": 4} == counts(report)
+    assert len(held) == 4
+    assert max(held) == 3
 
 
 def test_every_fetched_page_is_archived_as_warc(tmp_path, site_a) -> None:

@@ -102,7 +102,6 @@ class PageRoom:
     waits at its turn for a page to be recorded, instead of piling pages up in memory."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
         self._free = asyncio.Semaphore(size)
 
     @contextlib.asynccontextmanager
@@ -116,8 +115,9 @@ class PageRoom:
 
         async def at_turn() -> None:
             nonlocal taken
-            await self._free.acquire()
-            taken = True
+            if not taken:  # one place a page, however many times its turn comes
+                await self._free.acquire()
+                taken = True
             on_start()
 
         try:

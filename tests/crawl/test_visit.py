@@ -73,3 +73,17 @@ def test_a_visit_cancelled_before_its_turn_takes_no_place() -> None:
 
     asyncio.run(run())
     assert calls == ["first", "waiting"]
+
+
+def test_a_page_takes_one_place_however_often_its_turn_comes() -> None:
+    room, starts = PageRoom(1), []
+
+    async def run() -> None:
+        async with room.page(lambda: starts.append(1)) as at_turn:
+            await at_turn()
+            await asyncio.wait_for(at_turn(), 1)  # a second request for the same page
+        async with room.page(lambda: starts.append(2)) as at_turn:
+            await asyncio.wait_for(at_turn(), 1)  # the one place came back
+
+    asyncio.run(run())
+    assert starts == [1, 1, 2]

@@ -15,14 +15,16 @@ A dataset is a directory with ``ground-truth.json`` (page id -> ``{"articleBody"
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
+from typing import Any
 from urllib.parse import urlsplit
 
 from scraper.config import Settings
@@ -36,12 +38,31 @@ _NGRAM = 4
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One labelled page: its raw bytes and the article text it should yield."""
+    """One labelled page: its raw bytes and the article text it should yield.
+
+    ``labels`` holds what else the dataset says of the page (WCXB: title, author, date, the
+    ``with`` and ``without`` snippets, the domain); empty for a dataset with bodies only.
+    """
 
     page_id: str
     url: str
     content: bytes
     truth: str
+    labels: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def domain(self) -> str:
+        """The site the page is from: the dataset's ``domain`` label, else the URL's host."""
+        label = self.labels.get("domain")
+        if isinstance(label, str) and label:
+            return label.lower()
+        return (urlsplit(self.url).hostname or "").removeprefix("www.")
+
+    @property
+    def half(self) -> str:
+        """ "A" or "B": a fixed hash of the domain splits a dataset in two by site. Rules and
+        models are tuned on half A only; half B checks that what was learned holds."""
+        return "AB"[hashlib.sha256(self.domain.encode("utf-8")).digest()[0] % 2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +165,9 @@ def load_dataset(dataset_dir: Path) -> list[Sample]:
     for page_id in sorted(truths):
         item = truths[page_id]
         content = gzip.decompress((dataset_dir / "html" / f"{page_id}.html.gz").read_bytes())
+        labels = {k: v for k, v in item.items() if k not in ("url", "articleBody")}
         samples.append(
-            Sample(page_id, item.get("url") or "", content, item.get("articleBody") or "")
+            Sample(page_id, item.get("url") or "", content, item.get("articleBody") or "", labels)
         )
     return samples
 

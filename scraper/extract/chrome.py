@@ -23,21 +23,44 @@ def strip_chrome(
     blocks: Sequence[Block],
     headlines: Sequence[str],
     site_patterns: Sequence[re.Pattern[str]] = (),
+    *,
+    scored: bool = False,
+    marks: Sequence[str | None] = (),
 ) -> tuple[list[Block], list[DroppedBlock]]:
     """Split ``blocks`` into article blocks and dropped blocks (with the rule that dropped each).
 
-    ``site_patterns`` are the site's own ``drop_text`` rules, compiled.
+    ``site_patterns`` are the site's own ``drop_text`` rules, compiled. ``scored`` blocks were
+    chosen by the block scorer, which has already weighed what the text rules say of each block
+    (they are among its features): of those only the headline furniture, widget labels
+    ("Audio By ...", "Advertisement") and recirculation runs go here, as measured on the
+    benchmark pages the rest cut more article text than chrome from what the scorer kept.
+    ``marks`` are the rules that already dropped blocks (the scorer's), None for the others.
     """
-    marks: list[str | None] = [None] * len(blocks)
-    _mark_top(blocks, {key(h) for h in headlines if key(h)}, marks)
+    marks = list(marks) if marks else [None] * len(blocks)
+    _mark_top_of_story(blocks, {key(h) for h in headlines if key(h)}, marks)
     for i, block in enumerate(blocks):
-        marks[i] = marks[i] or _block_rule(block, site_patterns)
-    _mark_link_lists(blocks, marks)
+        own = _label_only(block) if scored else block_rule(block)
+        marks[i] = marks[i] or own or _site_rule(block, site_patterns)
+    if not scored:
+        _mark_link_lists(blocks, marks)
     _mark_recirculation(blocks, marks)
-    _mark_menu_runs(blocks, marks)
+    if not scored:
+        _mark_menu_runs(blocks, marks)
+    _mark_repeats(blocks, marks)
     kept = [b for b, mark in zip(blocks, marks, strict=True) if mark is None]
     dropped = [DroppedBlock(m, b.text) for b, m in zip(blocks, marks, strict=True) if m]
     return kept, dropped
+
+
+def _mark_top_of_story(
+    blocks: Sequence[Block], headline_keys: set[str], marks: list[str | None]
+) -> None:
+    """``_mark_top`` on the blocks still kept: the story's top is where its kept text starts."""
+    kept = [i for i, mark in enumerate(marks) if mark is None]
+    view_marks: list[str | None] = [None] * len(kept)
+    _mark_top([blocks[i] for i in kept], headline_keys, view_marks)
+    for i, mark in zip(kept, view_marks, strict=True):
+        marks[i] = mark
 
 
 def _mark_top(blocks: Sequence[Block], headline_keys: set[str], marks: list[str | None]) -> None:
@@ -89,14 +112,13 @@ def _is_headline(text: str, headline_keys: set[str], *, top: bool) -> bool:
     return False
 
 
-def _block_rule(block: Block, site_patterns: Sequence[re.Pattern[str]]) -> str | None:
-    """The rule that drops this block on its own merits, or None."""
-    return (
-        _shape_rule(block)
-        or _label_rule(block)
-        or _ask_rule(block)
-        or next(("site:drop_text" for p in site_patterns if p.search(block.text)), None)
-    )
+def block_rule(block: Block) -> str | None:
+    """The text rule that drops this block on its own merits, or None."""
+    return _shape_rule(block) or _label_rule(block) or _ask_rule(block)
+
+
+def _site_rule(block: Block, site_patterns: Sequence[re.Pattern[str]]) -> str | None:
+    return next(("site:drop_text" for p in site_patterns if p.search(block.text)), None)
 
 
 def _shape_rule(block: Block) -> str | None:
@@ -110,11 +132,18 @@ def _shape_rule(block: Block) -> str | None:
     return None
 
 
-def _label_rule(block: Block) -> str | None:
-    """Widget labels ("Advertisement", "Listen to this article") and "ALSO READ:" links."""
+def _label_only(block: Block) -> str | None:
+    """A widget's label standing alone as a block ("Listen to this article", "Advertisement")."""
     for rule, pattern in rules.WIDGET_LABELS:
         if pattern.match(block.text):
             return f"chrome:{rule}"
+    return None
+
+
+def _label_rule(block: Block) -> str | None:
+    """Widget labels ("Advertisement", "Listen to this article") and "ALSO READ:" links."""
+    if label := _label_only(block):
+        return label
     if rules.LINK_LABEL.match(block.text) and (block.link_share >= 0.5 or block.words <= 25):
         return "chrome:link-label"
     return None
@@ -145,6 +174,25 @@ def _is_story_link(block: Block) -> bool:
         and 3 <= block.words <= 20
         and not block.text.endswith(".")
     )
+
+
+def _mark_repeats(blocks: Sequence[Block], marks: list[str | None]) -> None:
+    """A block whose words all stand in another block once more: a pull quote repeated from
+    the body, a standfirst that is the first sentence again, a paragraph printed twice. The
+    longer (or, for a copy, the first) telling stays; a repeat needs REPEAT_MIN_WORDS words to
+    be told from a common phrase."""
+    keys = [f" {key(b.text)} " if marks[i] is None else "" for i, b in enumerate(blocks)]
+    joined = "".join(keys)
+    for i, block in enumerate(blocks):
+        k = keys[i]
+        if not k or not rules.REPEAT_MIN_WORDS <= block.words <= rules.REPEAT_MAX_WORDS:
+            continue
+        if joined.count(k) < 2:  # cheap: most blocks are found once, in themselves
+            continue
+        if any(j != i and k in other and (other != k or j < i) for j, other in enumerate(keys)):
+            marks[i] = "chrome:repeated"
+            keys[i] = ""
+            joined = "".join(keys)
 
 
 def _mark_menu_runs(blocks: Sequence[Block], marks: list[str | None]) -> None:

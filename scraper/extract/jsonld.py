@@ -67,6 +67,7 @@ class JsonLdFacts:
     images: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     expected_words: int | None = None  # the article's wordCount, or the words of its articleBody
+    has_article: bool = False  # a node of an article type was found
 
 
 def read_jsonld(tree: LexborHTMLParser) -> JsonLdFacts:
@@ -95,6 +96,7 @@ def read_jsonld(tree: LexborHTMLParser) -> JsonLdFacts:
         images=graph.images(main, "image", "thumbnailUrl", "primaryImageOfPage"),
         keywords=graph.keywords(article),
         expected_words=_expected_words(article),
+        has_article=article is not None,
     )
 
 

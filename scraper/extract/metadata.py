@@ -78,6 +78,8 @@ class Metadata:
     image: str | None = None
     tags: tuple[str, ...] = ()
     expected_words: int | None = None  # JSON-LD wordCount or articleBody words (truncation check)
+    # the page says it is an article (JSON-LD article type, og:type article): never a section front
+    declares_article: bool = False
 
 
 def extract_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
@@ -106,6 +108,8 @@ def extract_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
         image=_first_url(url, ld.images, meta.get(*IMAGE_KEYS)),
         tags=_tags(ld, meta),
         expected_words=ld.expected_words,
+        declares_article=ld.has_article
+        or any(kind.strip().lower() == "article" for kind in meta.get("og:type")),
     )
 
 

@@ -1,9 +1,10 @@
 """Page -> Article: the article body and metadata of one fetched page.
 
 The page is parsed once with selectolax. Metadata is read from the intact tree; then chrome is
-pruned, trafilatura finds the main text in what is left, and the text rules of ``rules`` drop
-the widgets, asks and story lists that ride along inside the article column. Every dropped
-block is kept on the Article with the name of the rule that dropped it (``--explain``).
+pruned, the rest is cut into segments and a learned block scorer keeps the article's
+(``classify``), and the text rules of ``rules`` drop the widgets, asks and story lists that
+ride along inside the article column. Every dropped block is kept on the Article with the name
+of the rule that dropped it (``--explain``).
 
 A site's learned template (``templates``) drops the blocks that site repeats on every page,
 right after pruning. Pages that yield little text are checked for being no article at all
@@ -20,11 +21,11 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.config import ExtractSettings, SiteRules
 from scraper.discover.shape import check_html_shape
 from scraper.errors import ExtractError, NoContentError
-from scraper.extract.body import Block, main_blocks
+from scraper.extract.body import Block
 from scraper.extract.chrome import strip_chrome
-from scraper.extract.density import Prose, coverage, is_section_front, measure_prose
+from scraper.extract.classify import article_blocks
 from scraper.extract.metadata import Metadata, extract_metadata
-from scraper.extract.prune import Pruned, as_document, prune
+from scraper.extract.prune import Pruned, prune
 from scraper.extract.quality import (
     SUSPECT_WORDS,
     TEASER_MAX_WORDS,
@@ -40,12 +41,9 @@ from scraper.models import Article, DroppedBlock, Page
 __all__ = ["EXTRACTOR_VERSION", "extract_page"]
 
 # Bump when a rule changes what is extracted, so stored articles can be told apart.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 _MAX_HEADLINES = 3  # a page repeats its headline in a few <h1>s at most
-# Trafilatura's text should hold at least this share of the page's densest run of prose;
-# below it, it has most likely settled on the wrong container.
-_MIN_COVERAGE = 0.5
 
 
 def extract_page(
@@ -68,10 +66,11 @@ def extract_page(
     headlines = [meta.title or "", *h1s]
     pruned = prune(tree, site, page.url)
     learned, template_dropped = _apply_template(pruned, template, want_signatures=signatures)
-    blocks = _main_text(tree, pruned, settings, page.url)
-    if settings.fix_mojibake:
-        blocks = [_repaired(b) for b in blocks]
-    kept, chrome_dropped = strip_chrome(blocks, headlines, _site_patterns(site, page.url))
+    chosen = article_blocks(pruned, settings, page.url, meta, headlines)
+    blocks = [_repaired(b) for b in chosen.blocks] if settings.fix_mojibake else chosen.blocks
+    kept, chrome_dropped = strip_chrome(
+        blocks, headlines, _site_patterns(site, page.url), scored=chosen.scored, marks=chosen.marks
+    )
     text = "\n\n".join(b.text for b in kept)
     dropped = (*pruned.dropped, *template_dropped, *chrome_dropped)
     article = _article(page, meta, text, dropped)
@@ -132,36 +131,6 @@ def _refuse_non_article(
 
 def _page_text(tree: LexborHTMLParser) -> str:
     return tree.body.text(separator=" ") if tree.body is not None else ""
-
-
-def _main_text(
-    tree: LexborHTMLParser, pruned: Pruned, settings: ExtractSettings, url: str
-) -> list[Block]:
-    """Trafilatura's blocks for the pruned page, given where the page's prose is."""
-    if pruned.narrowed:  # the site's own body selector outranks any guess
-        return main_blocks(pruned.html, settings, url)
-    prose = measure_prose(tree.body) if tree.body is not None else Prose()
-    if tree.body is not None and is_section_front(tree.body, prose):
-        raise NoContentError("a list of links to stories (section front), not an article", url=url)
-    # trafilatura's work grows with the document: hand it only the story's neighbourhood
-    html = as_document(prose.region.html or "") if prose.region is not None else pruned.html
-    return _second_opinion(prose, main_blocks(html, settings, url), settings, url)
-
-
-def _second_opinion(
-    prose: Prose, blocks: list[Block], settings: ExtractSettings, url: str
-) -> list[Block]:
-    """Re-extract from the densest prose container when trafilatura missed most of it."""
-    if prose.best is None:
-        return blocks
-    text = "\n".join(b.text for b in blocks)
-    before = coverage(prose.runs, text)
-    # a short article beside a long teaser list is not a miss: the list is merely longer
-    if before >= _MIN_COVERAGE or prose.best_chars < 2 * len(text):
-        return blocks
-    retry = main_blocks(as_document(prose.best.html or ""), settings, url)
-    after = coverage(prose.runs, "\n".join(b.text for b in retry))
-    return retry if after > before else blocks
 
 
 def _site_patterns(site: SiteRules | None, url: str) -> list[re.Pattern[str]]:

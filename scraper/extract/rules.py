@@ -27,88 +27,59 @@ SILENT_TAGS: Final = sorted(
     )
 )
 
-# (rule name, selector). Text inside these is recorded when pruned. Trafilatura drops most of
-# these too, but after a full lxml parse; dropping them first makes its job smaller.
+# (rule name, selector): elements that are chrome by what they are, not by what they are called.
+# Text inside these is recorded when pruned.
 CHROME_SELECTORS: Final[tuple[tuple[str, str], ...]] = (
-    (
-        "hidden",
-        "[hidden], [aria-hidden='true']:not(:has(p)), [style*='display:none' i], "
-        "[style*='display: none' i], [style*='visibility:hidden' i], "
-        "[style*='visibility: hidden' i]",
-    ),
     ("nav", "nav, [role='navigation'], menu"),
     ("footer", "footer, [role='contentinfo']"),
     ("aside", "aside, [role='complementary']"),
-    ("figure", "figure:not(:has(table, blockquote))"),
-    # the standfirst marked up as the page's description, outside any <meta>
-    ("article-header", "h2[itemprop='description'], p[itemprop='description']"),
-    # cards that pop up over a name or a link and sit inside the paragraph in the markup
-    (
-        "tooltip",
-        "[class*='tooltip' i], [class*='popover' i], [class*='rollover' i], [class*='hovercard' i]",
-    ),
 )
+# A chrome element is kept when it holds at least this share of the page's text: it is then a
+# layout wrapper (a theme that puts the whole page in an <aside>), not chrome.
+WRAPPER_SHARE: Final = 0.4
 
-# Class/id words of widgets that sit inside or beside the article column, by the rule name
-# --explain shows. Matched as whole words of class and id values split on "-", "_", spaces and
-# camelCase (so "ad" never matches "head", and "shareBar" is "share" + "bar").
-WIDGET_WORDS: Final[dict[str, frozenset[str]]] = {
+# Words of class and id values (matched whole, see ``names``) by what they name. The block
+# scorer weighs, for each category, whether a block's own element is so named and how much of
+# the page sits in the nearest element above it that is: a comment box holds little of the
+# page, an article wrapper whose class merely mentions comments holds most of it.
+CLASS_WORDS: Final[dict[str, frozenset[str]]] = {
     "share": words("share sharing sharebar sharethis social socials"),
     "newsletter": words("newsletter newsletters subscribe subscription signup abonnement abo"),
     "cookie-banner": words("cookie cookies consent gdpr"),
     "recirculation": words(
         "related recirc recirculation outbrain taboola trending popular mostread recommended "
-        "recommendations"
+        "recommendations more"
     ),
     "advertisement": words(
-        "advert advertisement advertising ad ads adslot dfp sponsored promo paywall "
+        "advert advertisement advertising ad ads adslot dfp sponsored promo promoted "
         "publicite publicidad pubblicita werbung anzeige"
     ),
-    "donation": words("donate donation"),
-    "comments": words("comment comments disqus reagir commentaires kommentare comentarios"),
-    "tags": words("tags keywords"),
-    "weather": words("weather meteo wetter"),
+    "paywall": words("paywall premium subscriber subscribers locked meter metered"),
+    "comments": words("comment comments disqus reply replies commentaires kommentare comentarios"),
+    "tags": words("tags tag keywords topics topic"),
     "navigation": words(
         "nav navbar navigation menu submenu dropdown megamenu masthead breadcrumb breadcrumbs "
-        "skip pagination pager toolbar sidebar pied ariane"
+        "skip pagination pager toolbar"
     ),
+    "sidebar": words("sidebar rail aside widget widgets"),
     # the furniture around the headline: standfirst, kicker, byline, date line
     "article-header": words(
         "dek deck subline standfirst subtitle subheadline strapline kicker byline bylines dateline"
     ),
+    "author": words("author authors bio contributor writer"),
+    "meta": words("meta date time timestamp published updated info"),
+    "title": words("title headline heading hed"),
+    "caption": words("caption credit figcaption photo image img media gallery figure"),
+    "content": words("content article body post entry story text prose main rich copy richtext"),
+    "footer": words("footer foot bottom copyright legal"),
+    "header": words("header top banner hero"),
+    "hidden": words("hidden hide visually sr only invisible collapsed"),
+    "card": words("card teaser tile item list listing grid feed module"),
+    "button": words("btn button icon cta link links"),
+    "modal": words("modal popup overlay dialog"),
+    "player": words("video player audio podcast embed listen"),
+    "accordion": words("faq accordion toggle"),
 }
-# Pairs of adjacent words that together name a widget ("most read", "more stories").
-WIDGET_WORD_PAIRS: Final[dict[tuple[str, str], str]] = {
-    ("most", "read"): "recirculation",
-    ("most", "popular"): "recirculation",
-    ("more", "stories"): "recirculation",
-    ("read", "next"): "recirculation",
-    ("also", "read"): "recirculation",
-    ("latest", "news"): "recirculation",
-    ("latest", "stories"): "recirculation",
-    ("you", "may"): "recirculation",
-    ("author", "bio"): "article-header",
-    ("mots", "cles"): "tags",
-    ("audio", "player"): "audio-player",
-    ("listen", "button"): "audio-player",
-}
-# Widgets are blocks; inline elements (links, icons) inside them go with their block.
-WIDGET_CANDIDATES: Final = ", ".join(
-    f"{tag}[{attr}]"
-    for tag in sorted(words("div section ul ol article header p table td h2 h3 h4 h5 h6"))
-    for attr in ("class", "id")
-)
-# A "widget" holding one of these is not dropped: embedded posts and quotes are part of the
-# story even when their wrapper says "social", and the headline or the marked-up body mean the
-# element is a layout wrapper whose class merely mentions a sidebar or a share bar.
-KEEP_INSIDE_WIDGETS: Final = "blockquote, h1, [itemprop='articleBody']"
-# Embedded posts lose their names, and so do wrappers up to this many levels above them that
-# are named for the embed.
-EMBED_WRAPPER_DEPTH: Final = 3
-EMBED_WORDS: Final = words("social embed embedded tweet twitter instagram facebook tiktok")
-# A widget match is ignored when the element holds at least this share of the page's text:
-# it is then a layout wrapper with an unlucky name, not a widget.
-WRAPPER_SHARE: Final = 0.4
 
 # --- text rules over extracted blocks ----------------------------------------------------------
 # The pattern tables below are laid out by hand, one thought per line.
@@ -131,7 +102,7 @@ WIDGET_LABELS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"advertisements?", r"ad", r"sponsored(?: content| stories)?", r"paid (?:content|post)",
         r"publicité|publicidad|pubblicità|publicidade|anzeige|werbung|reklama|advertentie",
         r"(?:story|article|content) continues (?:below|after)(?: (?:this )?(?:ad|advertisement))?",
-        r"continue reading (?:the main story|below)", r"skip (?:this )?ad", r"ad feedback",
+        r"skip (?:this )?ad", r"ad feedback",
         r"scroll (?:down )?to continue(?: with content)?", r"promoted(?: stories)?",
     )),
     ("share-bar", whole(
@@ -141,15 +112,17 @@ WIDGET_LABELS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"copied!?",
     )),
     ("toolbar", whole(
-        r"(?:order )?reprints?(?: (?:&|and) permissions)?",
         r"print(?: this)?(?: article| story| page)?",
         r"e-?mail(?: this)? (?:article|story)", r"save (?:this )?(?:article|story)",
         r"(?:gift|share) (?:this )?article", r"text size",
     )),
+    ("paywall", whole(
+        r"(?:subscribe|sign in|log in|register|sign up)\b.{0,30}\bto (?:continue|keep) reading",
+        r"(?:continue|keep) reading with a subscription",
+    )),
     ("shortcode", re.compile(r"^\s*\[(\w+)\b[^\]]*\].*\[/\1\]\s*$")),
     ("reading-time", whole(
         r"\d+ min(?:ute)?s? read", r"(?:estimated )?reading time:? \d+ min(?:ute)?s?",
-        r"(?:tempo de leitura|lesezeit|temps de lecture|tiempo de lectura):? \d+ min\w*",
     )),
     ("tags", re.compile(
         r"^\W*(?:tags?|filed under|topics?|categories|category|keywords)\s*:.{0,200}$",
@@ -173,8 +146,7 @@ RECIRCULATION_HEADINGS: Final = whole(
     r"in case you missed it", r"popular (?:now|stories|articles|on .{1,30})", r"must read",
     r"(?:from|around) the web", r"other (?:stories|news)", r"(?:watch|read) more",
     r"(?:more )?(?:stories|news) you may have missed", r"recent (?:posts|stories|articles)",
-    r"partner (?:news|content|stories)", r"explore further",
-    r"leggi anche|(?:à |a )?lire aussi|lesen sie auch|leia também|veja também|lee también",
+    r"(?:à |a )?lire aussi|lesen sie auch|leia também|veja também|lee también",
     r"les plus (?:lus|partagés|commentés)|sur le même sujet|dans la même rubrique",
     r"meistgelesen|lo más leído|más leídas|mais lidas|i più letti",
 )
@@ -184,7 +156,7 @@ LINK_LABEL: Final = re.compile(
     r"^\W*(?:also read|read more|read also|related|see also|see more|more|watch|recommended|"
     r"also on [\w.]+|read next|don'?t miss|click here|trending|must read|also see|"
     r"(?:related|recommended|more) (?:posts?|articles?|stor(?:y|ies)|reading|coverage|content|"
-    r"links?)|leggi anche|lire aussi|lesen sie auch|leia também|veja também|lee también)"
+    r"links?)|lire aussi|lesen sie auch|leia também|veja também|lee también)"
     r"\s*[:|>»\-–—]",
     re.IGNORECASE,
 )
@@ -204,9 +176,8 @@ ASK_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("newsletter", search(
         r"\bsign(?:ing)? up (?:for|to) (?:our|the|my) .{0,40}newsletters?",
         r"\bsubscribe to (?:our|the) .{0,40}(?:newsletters?|podcast|channel)",
-        r"\b(?:delivered|straight|right) (?:to|in|into|through) your (?:inbox|letterbox|door)",
-        r"\bthanks? (?:you )?for (?:signing up|subscribing)",
-        r"\berror processing your subscription", r"\benter your e-?mail(?: address)?",
+        r"\b(?:delivered|straight|right) (?:to|in|into) your inbox",
+        r"\bthanks? (?:you )?for (?:signing up|subscribing)", r"\benter your e-?mail(?: address)?",
         r"\bby signing up,? you agree", r"\bnewsletter sign-?up",
     )),
     ("donation", search(
@@ -223,8 +194,7 @@ ASK_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"\bcookie (?:policy|settings|preferences)\b",
     )),
     ("contact-line", search(
-        r"\b(?:have|got) a (?:news )?tip\b", r"^\W*write to .{1,60} at \S+@\S+",
-        r"\b(?:may|can) be reached at \S+@\S+", r"\bcontact (?:the )?(?:author|reporter|writer)\b",
+        r"\b(?:have|got) a (?:news )?tip\b", r"\bcontact (?:the )?(?:author|reporter|writer)\b",
         r"^\W*follow (?:\S+ ){0,6}on (?:twitter|facebook|instagram|youtube)\b",
         r"^\W*e-?mail (?:\S+ ){1,3}at \S+@\S+",
     )),
@@ -237,7 +207,7 @@ ASK_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         r"\b(?:leave|post|add|write) a comment\b", r"\b(?:leave|post|add|write) a reply\b",
         r"\bcomments are closed\b",
         r"\b(?:you must|please) (?:be )?log(?:ged)? ?in to (?:post a |leave a )?comment",
-        r"\bjoin the (?:conversation|discussion)\b", r"^\W*tell us what you think\b",
+        r"\bjoin the (?:conversation|discussion)\b",
         r"\bréagissez à cet article\b",
         r"\bvous devez être connecté", r"\blaisser un commentaire\b",
     )),
@@ -248,17 +218,10 @@ ASK_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("copyright", search(
         r"^\W*©", r"^\W*ⓒ", r"^\W*copyright\b",
         r"\ball rights reserved\b|\btous droits réservés\b|\btodos los derechos reservados\b",
-        r"\balle rechte vorbehalten\b|\btutti i diritti riservati\b",
-    )),
-    ("ui-message", search(
-        r"\ban error (?:has )?occurred\b", r"\bplease try again later\b",
-    )),
-    ("disclaimer", search(
-        r"\bis not responsible for the content of external (?:sites|websites|links)\b",
     )),
     ("app-promo", search(
         r"\bclick here to (?:sign up|subscribe)\b",
-        r"\b(?:get|download) (?:the|our) .{1,30} app\b", r"\bshare it with a friend\b",
+        r"\b(?:get|download) (?:the|our) .{1,30} app\b",
     )),
 )
 ASK_MAX_WORDS: Final = 45
@@ -285,6 +248,11 @@ KICKER_MAX_WORDS: Final = 6  # a section label above the headline ("TECH", "News
 MENU_RUN: Final = 8
 MENU_ENTRY_WORDS: Final = 4
 MENU_ENTRY_CHARS: Final = 25
+
+# A block of this many words found again inside another block is a repeat (pull quote,
+# standfirst); longer blocks are not searched for (a repeat of a whole long paragraph is rare).
+REPEAT_MIN_WORDS: Final = 8
+REPEAT_MAX_WORDS: Final = 80
 
 # A block is "link text" when at least this share of its characters sits inside links.
 LINK_BLOCK_SHARE: Final = 0.6

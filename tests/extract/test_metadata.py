@@ -78,6 +78,7 @@ def test_jsonld_only_page() -> None:
         description="The bridge carried traffic again on Wednesday.",
         image="https://news.example.com/images/bridge-1200.jpg",
         tags=("bridges", "transport"),
+        declares_article=True,
     )
 
 
@@ -93,6 +94,7 @@ def test_opengraph_only_page() -> None:
         description="Three routes get protected lanes by next spring.",
         image="https://cdn.example.com/img/lanes.jpg",
         tags=("Cycling", "Local politics", "Transport"),
+        declares_article=True,
     )
 
 
@@ -110,6 +112,7 @@ def test_graph_with_webpage_article_and_person_nodes() -> None:
             image="https://blog.example.org/wp-content/uploads/garden.jpg",
             tags=("gardening", "vegetables"),
             expected_words=1234,
+            declares_article=True,
         )
     )
 

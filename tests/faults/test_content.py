@@ -7,6 +7,7 @@ the real fetch and extract code (``scraper.scrape``) and, for 25 and 27, through
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import random
 import time
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-import trafilatura
 
 import scraper
 from scraper.errors import NoContentError, PermanentFetchError
@@ -106,15 +106,17 @@ class Streamed:
 
 @pytest.fixture
 def extraction_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every call of trafilatura in this process, by its input (the spy calls the real one)."""
+    """Every page the extractor began to parse in this process, by its URL (the spy calls the
+    real parse: it is extraction's first step, before the scorer or trafilatura)."""
     calls: list[str] = []
-    real = trafilatura.bare_extraction
+    module = importlib.import_module("scraper.extract.page")
+    real = module._parse
 
-    def spy(html: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(html)
-        return real(html, *args, **kwargs)
+    def spy(page: Any) -> Any:
+        calls.append(page.url)
+        return real(page)
 
-    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    monkeypatch.setattr(module, "_parse", spy)
     return calls
 
 
@@ -153,7 +155,7 @@ def test_binary_bodies_and_non_html_types_never_reach_the_extractor(
     scraper.scrape(hostile.url("/html"), settings)  # the spy does see a real page
     assert len(extraction_calls) >= 1
     fault.observed(
-        f"4/4 unsupported_content ({'; '.join(messages.values())}); trafilatura calls 0; "
+        f"4/4 unsupported_content ({'; '.join(messages.values())}); extractor calls 0; "
         f"octet-stream: client hung up after {octet.sent / 2**20:.1f} MiB of 1024 offered"
     )
 

@@ -54,13 +54,16 @@ class Pathology:
     expected: str  # error code, or "article"
 
 
-BIG_TEXT = _around("<p>" + "word " * 1_000_000 + "</p>")
+# One paragraph of 5 MB (sentences, so that it reads as article text).
+BIG_TEXT = _around(
+    "<p>" + "The council met on Monday to discuss the harbour wall. " * 90_000 + "</p>"
+)
 PATHOLOGIES = [
     Pathology("100k nested div", _around("<div>" * 100_000 + "deep" + "</div>" * 100_000),
               PRODUCTION_LIMIT, "pathological_html"),
     Pathology("5 MB text node", BIG_TEXT, PRODUCTION_LIMIT, "article"),
     # The same page under a limit it cannot meet: the worker is stopped and replaced.
-    Pathology("5 MB text node, 1 s limit", BIG_TEXT, 1.0, "extraction_timeout"),
+    Pathology("5 MB text node, 0.2 s limit", BIG_TEXT, 0.2, "extraction_timeout"),
     Pathology("10^6 <a> tags", _around("".join(f"<a href=/n/{i:07}>x</a>" for i in range(10**6))),
               PRODUCTION_LIMIT, "pathological_html"),
     Pathology("50k attributes", _around("<div " + " ".join(f"a{i}=v" for i in range(50_000)) + ">"),

@@ -34,12 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from scraper.evaluate import Sample, load_dataset, tokenize  # noqa: E402
 from scraper.extract import scorer  # noqa: E402
-from scraper.extract.features import (  # noqa: E402
-    CONTEXT_FEATURES,
-    FEATURES,
-    context_features,
-    segment_features,
-)
+from scraper.extract.context import CONTEXT_FEATURES, context_features  # noqa: E402
+from scraper.extract.features import FEATURES, segment_features  # noqa: E402
 from scraper.extract.segment import Segmentation  # noqa: E402
 
 DEFAULT_BENCH = ROOT.parent / "shared" / "bench"
@@ -47,9 +43,9 @@ DEFAULT_OUT = ROOT / "scraper" / "extract" / scorer.MODEL_FILE
 FOLDS = 5
 THRESHOLD = 0.5  # a segment at least half in the true body is article text
 PARAMETERS: dict[str, Any] = {
-    "iterations": 400,
+    "iterations": 200,
     "depth": 6,
-    "learning_rate": 0.08,
+    "learning_rate": 0.15,
     "random_seed": 1,
     "verbose": 0,
     "allow_writing_files": False,  # no catboost_info/ in the working tree
@@ -137,11 +133,22 @@ def forest_json(model: Any) -> dict[str, Any]:
         model.save_model(str(path), format="json")
         data = json.loads(path.read_text(encoding="utf-8"))
     trees = data["oblivious_trees"]
+    depth = max(len(t["splits"]) for t in trees)
     scale, biases = data.get("scale_and_bias", [1.0, [0.0]])
+    # A shallower tree is padded to the others' depth with questions no row says yes to
+    # (x > the largest float32): its leaves keep their indices, the new ones are never reached.
+    never = float(np.finfo(np.float32).max)
+    features, borders, leaves = [], [], []
+    for tree in trees:
+        pad = depth - len(tree["splits"])
+        features.append([s["float_feature_index"] for s in tree["splits"]] + [0] * pad)
+        borders.append([float(np.float32(s["border"])) for s in tree["splits"]] + [never] * pad)
+        values = [round(v, 7) for v in tree["leaf_values"]]
+        leaves.append(values + [0.0] * (2**depth - len(values)))
     return {
-        "features": [[s["float_feature_index"] for s in t["splits"]] for t in trees],
-        "borders": [[float(np.float32(s["border"])) for s in t["splits"]] for t in trees],
-        "leaves": [[round(v, 7) for v in t["leaf_values"]] for t in trees],
+        "features": features,
+        "borders": borders,
+        "leaves": leaves,
         "scale": scale,
         "bias": biases[0] if isinstance(biases, list) else biases,
     }

@@ -8,6 +8,7 @@ block keeps the first mark it gets, so the most specific pass runs first.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from scraper.extract import rules
@@ -39,8 +40,9 @@ def strip_chrome(
     marks = list(marks) if marks else [None] * len(blocks)
     _mark_top_of_story(blocks, {key(h) for h in headlines if key(h)}, marks)
     for i, block in enumerate(blocks):
-        own = _label_only(block) if scored else block_rule(block)
-        marks[i] = marks[i] or own or _site_rule(block, site_patterns)
+        if marks[i] is None:
+            own = _label_only(block) if scored else block_rule(block)
+            marks[i] = own or _site_rule(block, site_patterns)
     if not scored:
         _mark_link_lists(blocks, marks)
     _mark_recirculation(blocks, marks)
@@ -74,6 +76,7 @@ def _mark_top(blocks: Sequence[Block], headline_keys: set[str], marks: list[str 
         (i for i, b in enumerate(blocks) if b.words > rules.DATELINE_MAX_WORDS), len(blocks)
     )
     zone = set(range(min(first_long, _TOP)))
+    _mark_headline_copies(blocks, headline_keys, marks)
     if headline is not None:
         marks[headline] = "chrome:headline"
         zone |= {headline + 1, headline + 2}
@@ -87,6 +90,17 @@ def _mark_top(blocks: Sequence[Block], headline_keys: set[str], marks: list[str 
                 marks[i] = "chrome:byline"
             elif rules.DATELINE.search(blocks[i].text):
                 marks[i] = "chrome:dateline"
+
+
+def _mark_headline_copies(
+    blocks: Sequence[Block], headline_keys: set[str], marks: list[str | None]
+) -> None:
+    """Every block at the top that is the headline again, word for word (an <h1> and then a
+    title <h2>, as themes print it)."""
+    longest = max((k.count(" ") + 1 for k in headline_keys), default=0)
+    for i, block in enumerate(blocks[:_TOP]):
+        if marks[i] is None and block.words <= longest and key(block.text) in headline_keys:
+            marks[i] = "chrome:headline"
 
 
 def _is_headline(text: str, headline_keys: set[str], *, top: bool) -> bool:
@@ -177,22 +191,28 @@ def _is_story_link(block: Block) -> bool:
 
 
 def _mark_repeats(blocks: Sequence[Block], marks: list[str | None]) -> None:
-    """A block whose words all stand in another block once more: a pull quote repeated from
-    the body, a standfirst that is the first sentence again, a paragraph printed twice. The
-    longer (or, for a copy, the first) telling stays; a repeat needs REPEAT_MIN_WORDS words to
-    be told from a common phrase."""
-    keys = [f" {key(b.text)} " if marks[i] is None else "" for i, b in enumerate(blocks)]
-    joined = "".join(keys)
+    """A block whose words all stand in other blocks once more: a pull quote repeated from the
+    body, a standfirst that is the first sentence again, a paragraph printed twice. The longer
+    (or, for a copy, the first) telling stays; a repeat needs REPEAT_MIN_WORDS words to be told
+    from a common phrase.
+
+    In one pass over the words: every run of REPEAT_MIN_WORDS words is counted once per block
+    that holds it, and a block all of whose runs are held by another block too is a repeat.
+    Blocks are judged last to first, and a repeat's runs are uncounted as it goes, so of two
+    copies the first stays."""
+    size = rules.REPEAT_MIN_WORDS
+    runs: list[set[tuple[str, ...]]] = []
+    held: Counter[tuple[str, ...]] = Counter()
     for i, block in enumerate(blocks):
-        k = keys[i]
-        if not k or not rules.REPEAT_MIN_WORDS <= block.words <= rules.REPEAT_MAX_WORDS:
-            continue
-        if joined.count(k) < 2:  # cheap: most blocks are found once, in themselves
-            continue
-        if any(j != i and k in other and (other != k or j < i) for j, other in enumerate(keys)):
+        words = key(block.text).split() if marks[i] is None and block.words >= size else []
+        own = {tuple(words[j : j + size]) for j in range(len(words) - size + 1)}
+        runs.append(own)
+        held.update(own)
+    for i in reversed(range(len(blocks))):
+        own = runs[i]
+        if own and blocks[i].words <= rules.REPEAT_MAX_WORDS and all(held[r] > 1 for r in own):
             marks[i] = "chrome:repeated"
-            keys[i] = ""
-            joined = "".join(keys)
+            held.subtract(own)
 
 
 def _mark_menu_runs(blocks: Sequence[Block], marks: list[str | None]) -> None:

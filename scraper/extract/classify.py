@@ -32,7 +32,11 @@ _CARD_SEGMENTS = 6  # ... and holds at most this many segments
 # default least words of an article, ExtractSettings.min_words).
 _FRONT_MAX_BODY_WORDS = 25
 _TEASER_WORDS = 50  # a teaser is a headline and a sentence or two
-# Boxes whose name is verdict enough (see _widget).
+_RECIRCULATION_HEADING_WORDS = 8
+# A block of links under its heading: a few segments, a good share of them link text.
+_LINK_BLOCK_SHARE = 0.3
+_LINK_BLOCK_SEGMENTS = 12
+# Boxes whose name is verdict enough (see _box).
 _BOX_BITS = sum(1 << CATEGORIES.index(name) for name in ("newsletter", "cookie-banner"))
 # Name categories that tell a reader why a block went, most telling first.
 _REASONS = (
@@ -70,24 +74,7 @@ def article_blocks(
     if root is None:
         return Chosen([])
     seg = segment(root)
-    model = block_model()
-    result = Chosen([], [], scored=True)
-    chosen: list[Segment] = []
-    for item, score in zip(seg.segments, model.scores(seg), strict=True):
-        if item.block.kind == "row" and not settings.include_tables:
-            result.blocks.append(item.block)
-            result.marks.append("settings:tables")
-        elif score >= model.threshold and (widget := _widget(item.frame, seg.chars)):
-            result.blocks.append(item.block)
-            result.marks.append(widget)
-        elif score >= model.threshold:
-            chosen.append(item)
-            lines = _lines(item.block)
-            result.blocks.extend(lines)
-            result.marks.extend([None] * len(lines))
-        else:
-            result.blocks.append(item.block)
-            result.marks.append(_reason(item.frame))
+    result, chosen = _verdicts(seg, settings)
     if not meta.declares_article and is_section_front(seg, chosen, headlines):
         raise NoContentError("a list of links to stories (section front), not an article", url=url)
     kept_words = sum(s.block.words for s in chosen)
@@ -96,6 +83,54 @@ def article_blocks(
         if sum(b.words for b in fallback) > kept_words:
             return Chosen(fallback, [None] * len(fallback))
     return result
+
+
+def _verdicts(seg: Segmentation, settings: ExtractSettings) -> tuple[Chosen, list[Segment]]:
+    """Every segment in order with its mark, and the segments kept."""
+    model = block_model()
+    link_blocks = _link_blocks(seg)
+    result = Chosen([], [], scored=True)
+    chosen: list[Segment] = []
+    for item, score in zip(seg.segments, model.scores(seg), strict=True):
+        if item.block.kind == "row" and not settings.include_tables:
+            mark: str | None = "settings:tables"
+        elif score >= model.threshold:
+            mark = _box(item.frame, link_blocks, seg.chars)
+        else:
+            mark = _reason(item.frame)
+        if mark is None:
+            chosen.append(item)
+            lines = _lines(item.block)
+            result.blocks.extend(lines)
+            result.marks.extend([None] * len(lines))
+        else:
+            result.blocks.append(item.block)
+            result.marks.append(mark)
+    return result, chosen
+
+
+def _link_blocks(seg: Segmentation) -> set[int]:
+    """The elements that hold a "Related links"-like heading and are mostly link text: the
+    heading names the block, and whatever rides along in it (a disclaimer, a source line) goes
+    with its links."""
+    found = set()
+    for i, item in enumerate(seg.segments):
+        block = item.block
+        if block.kind != "head" or block.words > _RECIRCULATION_HEADING_WORDS:
+            continue
+        holder = item.frame.parent
+        first = i == 0 or not _within(
+            seg.segments[i - 1].frame, {holder.index} if holder else set()
+        )
+        if (
+            holder is not None
+            and first
+            and holder.segments <= _LINK_BLOCK_SEGMENTS
+            and rules.RECIRCULATION_HEADINGS.match(block.text)
+            and holder.links >= _LINK_BLOCK_SHARE * holder.chars
+        ):
+            found.add(holder.index)
+    return found
 
 
 def is_section_front(
@@ -158,16 +193,17 @@ def _lines(block: Block) -> list[Block]:
     return [replace(block, text=line, link_chars=round(share * len(line))) for line in lines]
 
 
-def _widget(frame: Frame, page_chars: int) -> str | None:
-    """The rule for a block inside a sign-up or consent box, told by its name; only a small
-    element counts (a wrapper holding much of the page merely has an unlucky name). These boxes
-    sit inside the article column and read like prose, so the scorer may keep them; measured
-    on the benchmark pages, dropping them by name costs no article text there."""
+def _box(frame: Frame, link_blocks: set[int], page_chars: int) -> str | None:
+    """The rule for a kept block inside a box that is chrome by its name or its heading; only a
+    small element counts (a wrapper holding much of the page merely has an unlucky name).
+    Sign-up and consent boxes sit inside the article column and read like prose, so the scorer
+    may keep them; measured on the benchmark pages, dropping them costs no article text."""
     node: Frame | None = frame
     while node is not None and node.chars <= rules.WRAPPER_SHARE * page_chars:
-        found = categories_of(node.names & _BOX_BITS)
-        if found:
-            return f"named:{found[0]}"
+        if node.names & _BOX_BITS:
+            return f"named:{categories_of(node.names & _BOX_BITS)[0]}"
+        if node.index in link_blocks:
+            return "chrome:recirculation"
         node = node.parent
     return None
 

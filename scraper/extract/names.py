@@ -32,7 +32,7 @@ def name_words(value: str | None) -> list[str]:
     return [
         word.lower()
         for piece in _PIECE.findall(value)
-        if not any(char.isdigit() for char in piece)
+        if not any(map(str.isdigit, piece))
         for word in _CAMEL_WORD.findall(piece)
     ]
 

@@ -63,7 +63,7 @@ def prune(tree: LexborHTMLParser, site: SiteRules | None, url: str) -> Pruned:
     root = tree.body or tree.root
     if root is None:
         return Pruned(None, dropped)
-    total = len(_text(root))
+    total = len(root.text(separator=" "))
     for rule, selector in rules.CHROME_SELECTORS:
         _drop(((f"prune:{rule}", n) for n in root.css(selector)), total, dropped)
     if site is not None:
@@ -92,17 +92,13 @@ def _drop(found: Iterable[tuple[str, LexborNode]], total: int, dropped: list[Dro
     for rule, node in list(found):
         if node.parent is None:  # already gone with an ancestor
             continue
-        text = _text(node)
-        if total and rule != "site:remove" and len(text) > rules.WRAPPER_SHARE * total:
+        raw = node.text(separator=" ")  # measured as ``total`` is: spaces left as they are
+        if total and rule != "site:remove" and len(raw) > rules.WRAPPER_SHARE * total:
             continue
         node.decompose()
-        if text:
-            dropped.append(DroppedBlock(rule, text[:_EXPLAIN_CHARS]))
+        if text := " ".join(raw[: 4 * _EXPLAIN_CHARS].split())[:_EXPLAIN_CHARS]:
+            dropped.append(DroppedBlock(rule, text))
 
 
 def as_document(body_html: str) -> str:
     return f"<html><body>{body_html}</body></html>"
-
-
-def _text(node: LexborNode) -> str:
-    return " ".join(node.text(separator=" ").split())

@@ -24,16 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from scraper.errors import ExtractError
-from scraper.extract.features import (
-    CONTEXT_FEATURES,
-    FEATURES,
-    Matrix,
-    context_features,
-    segment_features,
-)
+from scraper.extract.context import CONTEXT_FEATURES, context_features
+from scraper.extract.features import FEATURES, Matrix, segment_features
 from scraper.extract.segment import Segmentation
 
 MODEL_FILE = "block_model.json"
+_CHUNK_ROWS = 1024
 MODEL_FORMAT = 1
 
 Scores = npt.NDArray[np.float64]
@@ -61,12 +57,20 @@ class Forest:
 
     def probabilities(self, rows: Matrix) -> Scores:
         """P(article text) for each row: a sigmoid of the summed leaf values."""
+        if len(rows) > _CHUNK_ROWS:  # bounds the (trees x depth x rows) arrays of a huge page
+            chunks = range(0, len(rows), _CHUNK_ROWS)
+            return np.concatenate([self.probabilities(rows[i : i + _CHUNK_ROWS]) for i in chunks])
         if not len(rows):
             return np.zeros(0)
         trees, depth = self.features.shape
-        above = rows[:, self.features.ravel()].reshape(len(rows), trees, depth) > self.borders
-        leaf = above.astype(np.intp) @ (1 << np.arange(depth, dtype=np.intp))
-        raw = self.leaves[np.arange(trees), leaf].sum(axis=1) * self.scale + self.bias
+        # (trees * depth, rows): each level's question asked of every row at once
+        above = rows.T[self.features.ravel()] > self.borders.reshape(-1, 1)
+        levels = above.reshape(trees, depth, len(rows))
+        leaf = np.zeros((trees, len(rows)), dtype=np.intp)
+        for level in range(depth):
+            leaf |= levels[:, level].astype(np.intp) << level
+        leaf += (np.arange(trees, dtype=np.intp) << depth)[:, None]
+        raw = np.take(self.leaves, leaf).sum(axis=0) * self.scale + self.bias
         scores: Scores = 1.0 / (1.0 + np.exp(-raw))
         return scores
 

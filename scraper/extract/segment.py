@@ -102,7 +102,9 @@ class _Walker:
     def visit(self, node: LexborNode, frame: Frame, *, in_link: bool) -> None:
         for child in node.iter(include_text=True):
             if child.is_text_node:
-                if text := child.text_content:
+                text = child.text_content
+                # whitespace between block elements opens no segment (most text nodes are that)
+                if text and (self.parts or not text.isspace()):
                     self.parts.append((text, in_link))
                 continue
             tag = child.tag
@@ -117,15 +119,21 @@ class _Walker:
                     self.parts.append((_CELL_SEPARATOR, False))
                 self.visit(child, frame, in_link=in_link)
             else:
-                self.close(frame)
+                if self.parts:
+                    self.close(frame)
                 inner = self.open(child, tag, frame)
                 self.visit(child, inner, in_link=in_link)
-                self.close(inner)
+                if self.parts:
+                    self.close(inner)
 
     def open(self, node: LexborNode, tag: str, parent: Frame) -> Frame:
         attrs = node.attributes
         bits = names.name_bits(attrs.get("class"), attrs.get("id"))
-        if "hidden" in attrs or attrs.get("aria-hidden") == "true" or _styled_hidden(attrs):
+        if (
+            "hidden" in attrs
+            or attrs.get("aria-hidden") == "true"
+            or _styled_hidden(attrs.get("style"))
+        ):
             bits |= _HIDDEN_BIT
         frame = Frame(
             tag,
@@ -195,9 +203,8 @@ def _group(frame: Frame) -> int:
     return -1
 
 
-def _styled_hidden(attrs: dict[str, str | None]) -> bool:
-    style = (attrs.get("style") or "").lower()
-    if "none" not in style and "hidden" not in style:
+def _styled_hidden(style: str | None) -> bool:
+    if not style or ("none" not in style and "hidden" not in style):
         return False
-    compact = style.replace(" ", "")
+    compact = style.lower().replace(" ", "")
     return "display:none" in compact or "visibility:hidden" in compact

@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+import pytest
+
 from scraper.config import ExtractSettings, SiteRules
 from scraper.extract import extract_page
+from scraper.extract.scorer import BlockModel
+from scraper.extract.segment import ANCESTOR_TAGS, Segmentation
 from scraper.models import Article, Page
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -61,3 +67,19 @@ STORY = (
     "year, and asked for the fees for the inner basin to be waived until the work is done.</p>",
 )
 STORY_TEXT = "\n\n".join(p[3:-4] for p in STORY)
+
+
+def score_by_container(monkeypatch: pytest.MonkeyPatch, container: str = "article") -> None:
+    """Make the block scorer keep exactly the segments inside ``container``: for tests of the
+    mechanisms around the scorer (settings, text rules, fallbacks), whose outcome must not
+    hang on how a trained model judges a three-paragraph toy page."""
+
+    def scores(self: BlockModel, seg: Segmentation) -> npt.NDArray[np.float64]:
+        bit = 1 << ANCESTOR_TAGS.index(container)
+        inside = [bool((s.frame.outer_tags | _own(s.frame.tag)) & bit) for s in seg.segments]
+        return np.array(inside, dtype=np.float64)
+
+    def _own(tag: str) -> int:
+        return 1 << ANCESTOR_TAGS.index(tag) if tag in ANCESTOR_TAGS else 0
+
+    monkeypatch.setattr(BlockModel, "scores", scores)

@@ -10,7 +10,8 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.errors import ExtractError
-from scraper.extract.features import CONTEXT_FEATURES, FEATURES, segment_features
+from scraper.extract.context import CONTEXT_FEATURES
+from scraper.extract.features import FEATURES, segment_features
 from scraper.extract.scorer import MODEL_FORMAT, Forest, block_model, parse_model
 from scraper.extract.segment import segment
 

@@ -18,19 +18,13 @@ import gzip
 import hashlib
 import json
 import re
-import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 from urllib.parse import urlsplit
-
-from scraper.config import Settings
-from scraper.errors import ScraperError
-from scraper.extract import extract_page
-from scraper.fetch import page_from_bytes
 
 _TOKEN = re.compile(r"\w+")
 _NGRAM = 4
@@ -172,38 +166,6 @@ def load_dataset(dataset_dir: Path) -> list[Sample]:
     return samples
 
 
-def predict(
-    samples: Sequence[Sample], extract: Callable[[Sample], str]
-) -> tuple[dict[str, str], dict[str, str], float]:
-    """Run ``extract`` over ``samples``: (texts, errors by page id, seconds spent extracting).
-
-    A ScraperError (no article found, not HTML) counts as an empty prediction.
-    """
-    texts: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    started = time.perf_counter()
-    for sample in samples:
-        try:
-            texts[sample.page_id] = extract(sample)
-        except ScraperError as exc:
-            errors[sample.page_id] = f"{exc.code}: {exc.message}"
-    return texts, errors, time.perf_counter() - started
-
-
-def run_eval(dataset_dir: Path, settings: Settings) -> EvalReport:
-    """Extract every page of ``dataset_dir`` with ``settings`` and score the result."""
-    samples = load_dataset(Path(dataset_dir))
-
-    def extract(sample: Sample) -> str:
-        url = sample.url or f"file:{sample.page_id}"
-        page = page_from_bytes(sample.content, url)
-        site = settings.site_rules(urlsplit(page.final_url).hostname or "")
-        return extract_page(page, settings.extract, site).text
-
-    texts, errors, seconds = predict(samples, extract)
-    return score_predictions(samples, texts, errors=errors, seconds=seconds)
-
-
 def format_report(report: EvalReport, worst: int = 10) -> str:
     """The summary (F1, precision, recall, accuracy, speed) and the ``worst`` pages by F1."""
     lines = [
@@ -215,13 +177,19 @@ def format_report(report: EvalReport, worst: int = 10) -> str:
     ]
     if report.seconds:
         lines.append(f"speed      {report.pages_per_second:.1f} pages/s")
+    ranked = format_worst(report, worst)
+    return "\n".join([*lines, "", ranked] if ranked else lines)
+
+
+def format_worst(report: EvalReport, worst: int = 10) -> str:
+    """The ``worst`` pages by F1, with why a page gave nothing ("" when none are asked for)."""
     ranked = sorted(report.pages, key=lambda p: (p.f1, p.page_id))[: max(worst, 0)]
-    if ranked:
-        lines += ["", "worst pages by F1:"]
-        for p in ranked:
-            note = f"  [{p.error}]" if p.error else ""
-            lines.append(
-                f"  {p.f1:.3f}  P={p.precision:.3f} R={p.recall:.3f}  {p.page_id[:16]}  "
-                f"{p.url}{note}"
-            )
+    if not ranked:
+        return ""
+    lines = ["worst pages by F1:"]
+    for p in ranked:
+        note = f"  [{p.error}]" if p.error else ""
+        lines.append(
+            f"  {p.f1:.3f}  P={p.precision:.3f} R={p.recall:.3f}  {p.page_id[:16]}  {p.url}{note}"
+        )
     return "\n".join(lines)

@@ -151,14 +151,14 @@ def _accuracy(
 def format_scorecards(cards: Sequence[Scorecard]) -> str:
     """One row per scorecard, in the order given; fields a set does not label are blank."""
     head = (
-        f"{'set':<14} {'extractor':<12} {'pages':>5} {'F1':>6} {'prec':>6} {'recall':>6} "
+        f"{'set':<20} {'extractor':<12} {'pages':>5} {'F1':>6} {'prec':>6} {'recall':>6} "
         f"{'refused':>7} {'with-':>6} {'without+':>8} {'title':>6} {'authors':>7} {'date':>6} "
         f"{'pages/s':>8}"
     )
     rows = [head, "-" * len(head)]
     for c in cards:
         rows.append(
-            f"{c.dataset:<14} {c.extractor:<12} {c.pages:>5} {c.f1:6.3f} {c.precision:6.3f} "
+            f"{c.dataset:<20} {c.extractor:<12} {c.pages:>5} {c.f1:6.3f} {c.precision:6.3f} "
             f"{c.recall:6.3f} {c.refused:>7} {_share(c.with_missed, 6)} "
             f"{_share(c.without_leaked, 8)} {_share(c.title, 6)} {_share(c.authors, 7)} "
             f"{_share(c.date, 6)} {_share(c.pages_per_second, 8, '.1f')}"

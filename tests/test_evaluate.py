@@ -1,4 +1,4 @@
-"""The benchmark metric, checked against values worked out by hand, and run_eval end to end."""
+"""The benchmark metric, checked against values worked out by hand, and a comparison end to end."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from scraper.config import Settings
 from scraper.evaluate import (
     Sample,
     format_report,
-    run_eval,
+    load_dataset,
     score_page,
     score_predictions,
     shingles,
     tokenize,
 )
+from scraper.peers import compare
 
 STORY = [
     "Repairs to the harbour wall will not be finished before the winter storms, the port "
@@ -96,8 +97,8 @@ def dataset(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_run_eval_scores_the_extractor(dataset: Path) -> None:
-    report = run_eval(dataset, Settings())
+def test_compare_scores_our_extractor(dataset: Path) -> None:
+    report = compare(load_dataset(dataset), Settings(), peers=("scraper",)).ours
     pages = {p.page_id: p for p in report.pages}
     assert (pages["aaa"].precision, pages["aaa"].recall, pages["aaa"].exact) == (1.0, 1.0, True)
     # a section front raises NoContentError: an empty prediction, recall 0, no precision
@@ -112,7 +113,8 @@ def test_run_eval_scores_the_extractor(dataset: Path) -> None:
 
 
 def test_format_report_lists_scores_and_worst_pages(dataset: Path) -> None:
-    text = format_report(run_eval(dataset, Settings()), worst=2)
+    report = compare(load_dataset(dataset), Settings(), peers=("scraper",)).ours
+    text = format_report(report, worst=2)
     lines = text.splitlines()
     assert lines[0] == "pages      3"
     assert any(line.startswith("f1 ") for line in lines)
@@ -121,3 +123,21 @@ def test_format_report_lists_scores_and_worst_pages(dataset: Path) -> None:
     assert len(worst) == 2
     assert "bbb" in worst[0] and "https://news.example/bbb" in worst[0] and "no_content" in worst[0]
     assert "P=" in worst[1] and "R=" in worst[1]
+
+
+def test_a_set_split_by_domain_is_scored_whole_and_by_half(dataset: Path) -> None:
+    truth = json.loads((dataset / "ground-truth.json").read_text(encoding="utf-8"))
+    for page_id, item in truth.items():
+        item["domain"] = f"{page_id}.example"
+    (dataset / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    samples = load_dataset(dataset)
+    cards = compare(samples, Settings(), name="set").cards
+    halves = {s.half for s in samples}
+    assert [(c.dataset, c.extractor) for c in cards][:2] == [
+        ("set", "scraper"),
+        ("set", "trafilatura"),
+    ]
+    assert {c.dataset for c in cards} == {"set", *(f"set {h}" for h in ("A", "B"))}
+    for half in halves:
+        (card,) = [c for c in cards if c.dataset == f"set {half}" and c.extractor == "scraper"]
+        assert card.pages == sum(s.half == half for s in samples)

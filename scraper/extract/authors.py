@@ -12,8 +12,12 @@ import re
 from collections.abc import Iterable
 
 from scraper.extract.meta_text import clean_text
+from scraper.extract.patterns import words
 
 MAX_AUTHORS = 10
+# A byline naming ten people is a few hundred characters; a longer value is a bio, a page's
+# text pasted into a field or junk, and the patterns below must never see its length.
+MAX_BYLINE_CHARS = 1000
 _MAX_NAME_CHARS = 60
 _MAX_NAME_WORDS = 6
 
@@ -67,48 +71,13 @@ _PARTICLES = frozenset(
         "zu",
     ]
 )
-_NOT_NAMES = frozenset(
-    [
-        "staff",
-        "writer",
-        "writers",
-        "reporter",
-        "reporters",
-        "correspondent",
-        "editor",
-        "editors",
-        "contributor",
-        "contributors",
-        "columnist",
-        "journalist",
-        "desk",
-        "team",
-        "newsroom",
-        "admin",
-        "administrator",
-        "guest",
-        "author",
-        "anonymous",
-        "unknown",
-        "editorial",
-        "agencies",
-        "wires",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "july",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
+# Words that make a value a role ("Staff Writer"), a placeholder or a date, not a byline. Group
+# bylines ("News Desk", "The Travel Team", "Staff") are what the page says wrote it, and stay.
+_NOT_NAMES = words(
+    "writer writers reporter reporters correspondent editor editors contributor contributors "
+    "columnist journalist admin administrator guest author anonymous unknown agencies wires "
+    "monday tuesday wednesday thursday friday saturday sunday january february march july "
+    "september october november december bio profile posts articles view follow more"
 )
 
 
@@ -134,8 +103,8 @@ def clean_authors(raw_values: Iterable[object], exclude: Iterable[str] = ()) -> 
 
 def split_byline(raw: object) -> list[str]:
     """The plausible person names in one byline or metadata value."""
-    text = clean_text(raw)
-    if not text:
+    text = clean_text(raw[: MAX_BYLINE_CHARS + 1] if isinstance(raw, str) else raw)
+    if not text or len(text) > MAX_BYLINE_CHARS:
         return []
     text = _PARENS.sub(" ", _CONTACT.sub(" ", text))
     text = _LEAD.sub("", text.strip())

@@ -8,7 +8,6 @@ block keeps the first mark it gets, so the most specific pass runs first.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 from scraper.extract import rules
@@ -148,6 +147,8 @@ def _shape_rule(block: Block) -> str | None:
 
 def _label_only(block: Block) -> str | None:
     """A widget's label standing alone as a block ("Listen to this article", "Advertisement")."""
+    if len(block.text) > rules.LABEL_MAX_CHARS:  # labels are short; long text never matches
+        return None
     for rule, pattern in rules.WIDGET_LABELS:
         if pattern.match(block.text):
             return f"chrome:{rule}"
@@ -165,7 +166,7 @@ def _label_rule(block: Block) -> str | None:
 
 def _ask_rule(block: Block) -> str | None:
     """Newsletter, donation, cookie and comment asks, and similar notices, in short blocks."""
-    if block.words > rules.ASK_MAX_WORDS:
+    if block.words > rules.ASK_MAX_WORDS or len(block.text) > rules.ASK_MAX_CHARS:
         return None
     text = block.text.lower()
     for rule, pattern in rules.ASK_PATTERNS:
@@ -191,28 +192,30 @@ def _is_story_link(block: Block) -> bool:
 
 
 def _mark_repeats(blocks: Sequence[Block], marks: list[str | None]) -> None:
-    """A block whose words all stand in other blocks once more: a pull quote repeated from the
+    """A block whose words all stand in another block once more: a pull quote repeated from the
     body, a standfirst that is the first sentence again, a paragraph printed twice. The longer
     (or, for a copy, the first) telling stays; a repeat needs REPEAT_MIN_WORDS words to be told
     from a common phrase.
 
-    In one pass over the words: every run of REPEAT_MIN_WORDS words is counted once per block
-    that holds it, and a block all of whose runs are held by another block too is a repeat.
-    Blocks are judged last to first, and a repeat's runs are uncounted as it goes, so of two
-    copies the first stays."""
-    size = rules.REPEAT_MIN_WORDS
-    runs: list[set[tuple[str, ...]]] = []
-    held: Counter[tuple[str, ...]] = Counter()
-    for i, block in enumerate(blocks):
-        words = key(block.text).split() if marks[i] is None and block.words >= size else []
-        own = {tuple(words[j : j + size]) for j in range(len(words) - size + 1)}
-        runs.append(own)
-        held.update(own)
-    for i in reversed(range(len(blocks))):
-        own = runs[i]
-        if own and blocks[i].words <= rules.REPEAT_MAX_WORDS and all(held[r] > 1 for r in own):
+    Copies are found anywhere (one dictionary); a block held inside a longer one is looked for
+    in the blocks near it and in the story's lead, where pull quotes and standfirsts repeat
+    their source: linear in the page, where searching every block for every other is not."""
+    keys = [f" {key(b.text)} " if marks[i] is None else "" for i, b in enumerate(blocks)]
+    kept = [i for i, k in enumerate(keys) if k.strip()]
+    lead = kept[: rules.REPEAT_WINDOW]
+    first: dict[str, int] = {}
+    for place, i in enumerate(kept):
+        k = keys[i]
+        if not rules.REPEAT_MIN_WORDS <= blocks[i].words <= rules.REPEAT_MAX_WORDS:
+            first.setdefault(k, i)
+            continue
+        near = kept[max(0, place - rules.REPEAT_WINDOW) : place + rules.REPEAT_WINDOW + 1]
+        # copies are the dictionary's business: here only the blocks that are not this one
+        around = "".join(keys[j] for j in {*lead, *near} if keys[j] != k)
+        if k in first or k in around:
             marks[i] = "chrome:repeated"
-            held.subtract(own)
+        else:
+            first[k] = i
 
 
 def _mark_menu_runs(blocks: Sequence[Block], marks: list[str | None]) -> None:
@@ -275,8 +278,10 @@ def _mark_recirculation(blocks: Sequence[Block], marks: list[str | None]) -> Non
 
 
 def _opens_recirculation(block: Block) -> bool:
-    return (block.kind == "head" or block.words <= 8) and bool(
-        rules.RECIRCULATION_HEADINGS.match(block.text)
+    return (
+        (block.kind == "head" or block.words <= 8)
+        and len(block.text) <= rules.LABEL_MAX_CHARS
+        and bool(rules.RECIRCULATION_HEADINGS.match(block.text))
     )
 
 
@@ -297,9 +302,13 @@ def _recirculation_end(blocks: Sequence[Block], start: int, marks: list[str | No
 def _is_story_item(blocks: Sequence[Block], i: int, list_group: int) -> bool:
     """A link to a story, its time, an item of the list, or a headline followed by a time."""
     block = blocks[i]
-    if block.link_share >= rules.LINK_BLOCK_SHARE or rules.RELATIVE_TIME.match(block.text):
+    if block.link_share >= rules.LINK_BLOCK_SHARE or _relative_time(block):
         return True
     if block.kind == "item" and block.group == list_group and block.words <= 30:
         return True
-    timed = i + 1 < len(blocks) and bool(rules.RELATIVE_TIME.match(blocks[i + 1].text))
+    timed = i + 1 < len(blocks) and _relative_time(blocks[i + 1])
     return timed and block.words <= 25 and not block.text.endswith(".")
+
+
+def _relative_time(block: Block) -> bool:
+    return len(block.text) <= rules.LABEL_MAX_CHARS and bool(rules.RELATIVE_TIME.match(block.text))

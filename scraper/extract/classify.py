@@ -32,7 +32,6 @@ _CARD_SEGMENTS = 6  # ... and holds at most this many segments
 # default least words of an article, ExtractSettings.min_words).
 _FRONT_MAX_BODY_WORDS = 25
 _TEASER_WORDS = 50  # a teaser is a headline and a sentence or two
-_RECIRCULATION_HEADING_WORDS = 8
 # A block of links under its heading: a few segments, a good share of them link text.
 _LINK_BLOCK_SHARE = 0.3
 _LINK_BLOCK_SEGMENTS = 12
@@ -116,7 +115,7 @@ def _link_blocks(seg: Segmentation) -> set[int]:
     found = set()
     for i, item in enumerate(seg.segments):
         block = item.block
-        if block.kind != "head" or block.words > _RECIRCULATION_HEADING_WORDS:
+        if block.kind != "head" or len(block.text) > rules.LABEL_MAX_CHARS:
             continue
         holder = item.frame.parent
         first = i == 0 or not _within(

@@ -40,6 +40,13 @@ _DAY_FIRST = re.compile(
     re.IGNORECASE,
 )
 _EPOCH = re.compile(r"\d{10}(?:\d{3})?")
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A full date written out in running text: "March 9, 2026", "9 March 2026", "2026-03-09".
+_DATE_IN_TEXT = re.compile(
+    rf"\b(?:{_MONTH_NAME} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}} {_MONTH_NAME},? \d{{4}}"
+    r"|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -151,8 +158,19 @@ def _accept(value: date | datetime, *, with_time: bool) -> str | None:
     return day.isoformat()
 
 
+def date_in_text(text: str) -> str | None:
+    """The first plausible full date written in ``text`` (ISO 8601), or None."""
+    for found in _DATE_IN_TEXT.finditer(text):
+        day = normalise_date(found.group(0))
+        if day:
+            return day
+    return None
+
+
 def guess_published(html: str | None, url: str) -> str | None:
-    """Last resort for the publication date: htmldate's quick heuristics (markup and URL)."""
+    """Last resort for the publication date: htmldate's quick search (markup and URL). Its
+    extensive search (dates anywhere in the text) gets under one point more of the WCXB dates
+    right, at ~30 ms on each page that reaches it: a third of the extractor's time."""
     if not html:
         return None
     from htmldate import find_date  # heavy import, needed only for pages without date metadata

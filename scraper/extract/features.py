@@ -38,7 +38,9 @@ _RULES = (
     *(rule for rule, _ in rules.ASK_PATTERNS),
 )  # fmt: skip
 _RULE_CODES = {f"chrome:{rule}": i + 1 for i, rule in enumerate(_RULES)}
-_PUNCTUATION = ".,;:!?"
+# Counted as what deleting them takes off the length: one pass in C, not a call per character.
+_NO_PUNCTUATION = str.maketrans("", "", ".,;:!?")
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 _SENTENCE_ENDS = (".", "!", "?", '"', "'", "”", ")", "。", "！", "？")
 _SAMPLE_CHARS = 400  # shares of digits are read off a block's first characters
 _SAMPLE_WORDS = 60  # ... and shares of capitalised words off its first words
@@ -201,9 +203,9 @@ def _text_columns(segments: list[Segment]) -> npt.NDArray[np.float64]:
                 math.log1p(chars),
                 math.log1p(block.words),
                 block.link_chars / chars,
-                sum(map(text.count, _PUNCTUATION)) / chars,
+                (chars - len(text.translate(_NO_PUNCTUATION))) / chars,
                 text.endswith(_SENTENCE_ENDS),
-                sum(map(str.isdigit, sample)) / len(sample),
+                (len(sample) - len(sample.translate(_NO_DIGITS))) / len(sample),
                 sum(map(str.isupper, "".join([w[0] for w in first]))) / (len(first) or 1),
                 text.count(". ") + text.count("? ") + text.count("! "),
                 (chars - count + 1) / count,

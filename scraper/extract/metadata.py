@@ -10,8 +10,9 @@ Per field, the first usable candidate wins, in this order:
   CMS slip and is ignored.
 - authors: JSON-LD author, then one meta key at a time (article:author, author, parsely-author…),
   then byline markup; sources are not mixed, so one person is not listed twice in two spellings.
-- published / modified: JSON-LD, meta, microdata on elements; for published only, htmldate's
-  quick search as a last resort. ISO 8601, see ``dates``.
+- published / modified: JSON-LD, meta, microdata on elements; for published only, then the
+  page's first ``<time>`` elements, a date written out under the ``<h1>``, and htmldate's
+  extensive search as a last resort. ISO 8601, see ``dates``.
 - language: ``<html lang>``, og:locale, content-language, JSON-LD inLanguage, reduced to the
   lowercase primary subtag ("en-GB" -> "en"): regional variants are spelled inconsistently across
   sites (en_GB, en-gb, en-UK), while the primary subtag is what language-dependent processing needs.
@@ -25,7 +26,7 @@ Chosen text values are repaired for mojibake (ftfy).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from scraper.extract import page_hints
 from scraper.extract.authors import clean_authors
-from scraper.extract.dates import guess_published, normalise_date
+from scraper.extract.dates import date_in_text, guess_published, normalise_date
 from scraper.extract.jsonld import JsonLdFacts, read_jsonld
 from scraper.extract.meta_tags import (
     AUTHOR_KEYS,
@@ -59,6 +60,9 @@ from scraper.extract.meta_text import (
 
 MAX_TAGS = 30
 _MAX_TAG_CHARS = 100
+_WORD = re.compile(r"\w+")
+_MIN_HEADLINE_WORDS = 2  # a one-word <h1> is a logo or a section name more often than not
+_HEADLINE_OVERLAP = 0.3
 _TITLE_SEPARATOR = re.compile(r"(\s+[|–—·•»:/-]{1,2}\s+|\s*\|\s*)")
 _TAG_SPLIT = re.compile(r"[,;]")
 _LANGUAGE = re.compile(r"([a-z]{2,3})(?:[-_][\w-]*)?", re.IGNORECASE)
@@ -91,6 +95,8 @@ def extract_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
     published = (
         _first_date(ld.published, meta.get(*PUBLISHED_KEYS))
         or _first_date(page_hints.itemprop_values(tree, "datePublished"))
+        or _first_date(page_hints.time_values(tree))
+        or date_in_text(page_hints.text_under_headline(tree))
         or guess_published(tree.html, url)
     )
     modified = _first_date(ld.modified, meta.get(*MODIFIED_KEYS)) or _first_date(
@@ -116,20 +122,35 @@ def extract_metadata(tree: LexborHTMLParser, url: str) -> Metadata:
 def _title(
     tree: LexborHTMLParser, ld: JsonLdFacts, meta: MetaTags, site_names: list[str], url: str
 ) -> str | None:
-    sources: tuple[Callable[[], Iterable[str]], ...] = (
-        lambda: ld.titles,
-        lambda: meta.get(*TITLE_KEYS),
-        lambda: page_hints.headings(tree),
-        lambda: page_hints.head_titles(tree),
-    )
     site_keys = {name_key(name) for name in site_names} | _host_keys(url)
     site_keys.discard("")
-    for source in sources:
-        for raw in source():
-            title = strip_site_affix(clean_text(raw), site_keys)
-            if title and name_key(title) not in site_keys:
-                return title
+    declared = _first_title((*ld.titles, *meta.get(*TITLE_KEYS)), site_keys)
+    headline = _first_title(page_hints.headings(tree), site_keys)
+    if headline is not None and (declared is None or _shows(headline, declared)):
+        return headline
+    return declared or _first_title(page_hints.head_titles(tree), site_keys)
+
+
+def _first_title(candidates: Iterable[str], site_keys: set[str]) -> str | None:
+    for raw in candidates:
+        title = strip_site_affix(clean_text(raw), site_keys)
+        if title and name_key(title) not in site_keys:
+            return title
     return None
+
+
+def _shows(headline: str, declared: str) -> bool:
+    """Whether the visible headline is the declared title as the reader sees it: most of its
+    words are the declared title's (the declared one may carry a site or section name, be cut
+    short with "...", or be an SEO variant of it)."""
+    seen, said = _title_words(headline), _title_words(declared)
+    if len(seen) < _MIN_HEADLINE_WORDS:
+        return False
+    return len(seen & said) >= _HEADLINE_OVERLAP * len(seen)
+
+
+def _title_words(title: str) -> set[str]:
+    return set(_WORD.findall(title.casefold()))
 
 
 def strip_site_affix(title: str | None, site_keys: set[str]) -> str | None:
@@ -173,11 +194,17 @@ def _canonical(tree: LexborHTMLParser, ld: JsonLdFacts, meta: MetaTags, url: str
 def _authors(
     tree: LexborHTMLParser, ld: JsonLdFacts, meta: MetaTags, site_names: list[str]
 ) -> tuple[str, ...]:
-    groups = [ld.authors, *meta.groups((key,) for key in AUTHOR_KEYS)]
+    declared = [ld.authors, *meta.groups((key,) for key in AUTHOR_KEYS)]
     # Chained, not unpacked: each byline group costs a search of the page, needed only when
     # no earlier source names anyone.
-    for group in chain(groups, page_hints.byline_groups(tree)):
+    for group in chain(declared, page_hints.byline_groups(tree)):
         names = clean_authors((repair(clean_text(value)) for value in group), site_names)
+        if names:
+            return names
+    # Nobody but the site itself: a personal site's owner ("Jane Doe" on janedoe.example), or
+    # a company blog signed by the company. Taken only from a field that declares the author.
+    for group in declared:
+        names = clean_authors(repair(clean_text(value)) for value in group)
         if names:
             return names
     return ()

@@ -29,12 +29,13 @@ def name_words(value: str | None) -> list[str]:
     """The lower-cased words of a class or id value ("shareBar top-ad" -> share, bar, top, ad)."""
     if not value:
         return []
-    return [
-        word.lower()
-        for piece in _PIECE.findall(value)
-        if not any(map(str.isdigit, piece))
-        for word in _CAMEL_WORD.findall(piece)
-    ]
+    words: list[str] = []
+    for piece in _PIECE.findall(value):
+        if piece.isalpha() and piece.islower():  # most pieces: one lower-case word already
+            words.append(piece)
+        elif not any(map(str.isdigit, piece)):
+            words += (word.lower() for word in _CAMEL_WORD.findall(piece))
+    return words
 
 
 def name_bits(class_value: str | None, id_value: str | None) -> int:

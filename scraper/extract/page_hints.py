@@ -23,10 +23,17 @@ BYLINE_SELECTORS = (
     '[class*="byline" i]',
     ".author",
     ".author-name",
+    # Then any element whose class mentions the author, innermost first, and author pages.
+    '[class*="author" i]:not(:has(*))',
+    'a[href*="/author/" i]',
+    'a[href*="/authors/" i]',
+    '[class*="author" i]',
 )
 _MAX_BYLINE_NODES = 5
 _MAX_BYLINE_CHARS = 300  # longer is an author bio or a whole article header, not a byline
 _MAX_HEADINGS = 3
+_MAX_TIMES = 5
+_UNDER_HEADLINE_CHARS = 3000
 
 
 def canonical_links(tree: LexborHTMLParser) -> list[str]:
@@ -71,6 +78,28 @@ def itemprop_values(tree: LexborHTMLParser, prop: str) -> list[str]:
         if value:
             found.append(value)
     return found
+
+
+def time_values(tree: LexborHTMLParser) -> list[str]:
+    """The dates the page shows its reader in ``<time>`` elements, in order (a few at most)."""
+    found: list[str] = []
+    for node in tree.css("body time")[:_MAX_TIMES]:
+        value = node.attributes.get("datetime") or node.text(deep=True)
+        if value:
+            found.append(value)
+    return found
+
+
+def text_under_headline(tree: LexborHTMLParser) -> str:
+    """The first characters of the page's text from its ``<h1>`` on: where a story shows its
+    date line ("By Jane Doe, March 9, 2026")."""
+    body = tree.body
+    if body is None:
+        return ""
+    text = " ".join(body.text(separator=" ").split())
+    heading = tree.css_first("h1")
+    start = text.find(" ".join(heading.text(separator=" ").split())) if heading else 0
+    return text[max(start, 0) : max(start, 0) + _UNDER_HEADLINE_CHARS]
 
 
 def byline_groups(tree: LexborHTMLParser) -> Iterator[list[str]]:

@@ -34,6 +34,7 @@ SUSPECT_WORDS = 150  # fewer words than this, and the page is checked for being 
 _SHORT_WORDS = 150
 _LINK_DENSE = 0.25  # share of the body's characters that are link text
 _TRUNCATED_SHARE = 0.6  # body shorter than this share of what the page says it holds
+_TEASER_END_CHARS = 200
 _TRUNCATED_MIN_GAP = 50  # ... and at least this many words short
 TEASER_MAX_WORDS = 400  # a paywall notice beside a longer body is the site's markup, not a cut
 _SHORT_JS_WORDS = 50  # a shell may still show a header and a footer
@@ -141,6 +142,7 @@ def _truncated(signals: Signals) -> bool:
 
 
 def _teaser_end(last: str) -> bool:
+    last = last[-_TEASER_END_CHARS:]  # an ending is read off the last words only (linear time)
     if "..." not in last and "…" not in last and "read" not in last.lower():
         return False
     return _TEASER_END.search(last) is not None

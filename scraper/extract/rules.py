@@ -225,6 +225,10 @@ ASK_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     )),
 )
 ASK_MAX_WORDS: Final = 45
+# Whole-block patterns backtrack over long runs of punctuation: labels, headings and times are
+# short, asks are a sentence or two, so longer blocks are never tried (linear time).
+LABEL_MAX_CHARS: Final = 120
+ASK_MAX_CHARS: Final = 600
 # A prompt to comment also closes many a reporter's own paragraph; only a bare prompt goes.
 ASK_SHORTER: Final[dict[str, int]] = {"comments-prompt": 15, "subscription-ask": 25}
 # Words each ask pattern needs, checked with a plain substring test before the regex runs.
@@ -253,6 +257,7 @@ MENU_ENTRY_CHARS: Final = 25
 # standfirst); longer blocks are not searched for (a repeat of a whole long paragraph is rare).
 REPEAT_MIN_WORDS: Final = 8
 REPEAT_MAX_WORDS: Final = 80
+REPEAT_WINDOW: Final = 12  # blocks on either side (and at the top of the story) searched
 
 # A block is "link text" when at least this share of its characters sits inside links.
 LINK_BLOCK_SHARE: Final = 0.6

@@ -171,10 +171,20 @@ class _Walker:
 
 def _joined(parts: list[tuple[str, bool]]) -> tuple[str, int]:
     """The text of ``parts``, spaces collapsed and a line per ``<br>``, and its link characters."""
-    lines = "".join(text for text, _ in parts).split("\n")
-    text = "\n".join(line for line in (" ".join(raw.split()) for raw in lines) if line)
-    text = text.strip(" |")
-    links = sum(len(piece.strip()) for piece, is_link in parts if is_link)
+    if len(parts) == 1:  # most segments are one text node: no joins, no links to sum
+        raw, is_link = parts[0]
+        whole = [raw]
+    else:
+        whole, is_link = [text for text, _ in parts], False
+    joined = "".join(whole)
+    if "\n" in joined:
+        lines = (" ".join(line.split()) for line in joined.split("\n"))
+        text = "\n".join(line for line in lines if line).strip(" |")
+    else:
+        text = " ".join(joined.split()).strip(" |")
+    if len(parts) == 1:
+        return text, len(text) if is_link else 0
+    links = sum(len(piece.strip()) for piece, link in parts if link)
     return text, min(links, len(text))
 
 

@@ -220,7 +220,7 @@ def test_jsonld_author_forms() -> None:
 # --- authors -----------------------------------------------------------------------------
 
 
-def test_author_naming_the_site_is_dropped() -> None:
+def test_author_naming_the_site_yields_to_a_person() -> None:
     head = '<meta property="og:site_name" content="Example News">' + ld(
         {
             "@type": "NewsArticle",
@@ -229,14 +229,23 @@ def test_author_naming_the_site_is_dropped() -> None:
             "publisher": {"@type": "Organization", "name": "Example News Group"},
         }
     )
-    assert meta_of(page(head)).authors == ()
+    assert meta_of(page(head, '<p class="byline">By Jane Doe</p>')).authors == ("Jane Doe",)
+    # nobody else named: the page says the site wrote it (a company blog, a personal site)
+    assert meta_of(page(head)).authors == ("Example News",)
 
 
-def test_agency_author_dropped_only_when_it_is_the_publisher() -> None:
+def test_agency_author_is_kept_whoever_publishes() -> None:
     article = {"@type": "NewsArticle", "headline": "Talks resume", "author": "Reuters"}
     own = page(ld({**article, "publisher": {"@type": "Organization", "name": "Reuters"}}))
     other = page(ld({**article, "publisher": {"@type": "Organization", "name": "Example Post"}}))
-    assert (meta_of(own).authors, meta_of(other).authors) == ((), ("Reuters",))
+    assert (meta_of(own).authors, meta_of(other).authors) == (("Reuters",), ("Reuters",))
+
+
+def test_group_bylines_are_authors_and_roles_are_not() -> None:
+    assert meta_of(page('<meta name="author" content="The Travel Team">')).authors == (
+        "The Travel Team",
+    )
+    assert meta_of(page('<meta name="author" content="Staff Writer">')).authors == ()
 
 
 def test_byline_by_a_and_b() -> None:
@@ -460,13 +469,16 @@ def test_title_suffix_matching_the_host_is_stripped_without_site_name() -> None:
     assert meta_of(html, "https://www.example-news.co.uk/s/1").title == "Storm hits coast"
 
 
-def test_title_prefers_headline_then_h1_then_title() -> None:
+def test_title_prefers_the_visible_headline_when_it_is_the_declared_title() -> None:
     head = "<title>From the title tag | Example News</title>"
     head += '<meta name="application-name" content="Example News">'
-    h1 = "<h1>  From the <em>heading</em>\n</h1>"
-    with_og = page(head + '<meta property="og:title" content="From og:title">', h1)
-    assert meta_of(with_og).title == "From og:title"
-    assert meta_of(page(head, h1)).title == "From the heading"
+    h1 = "<h1>  Council approves the <em>harbour</em> repairs\n</h1>"
+    og = '<meta property="og:title" content="{}">'
+    shown = page(head + og.format("Harbour repairs approved | Politics | Example News"), h1)
+    assert meta_of(shown).title == "Council approves the harbour repairs"
+    other = page(head + og.format("From og:title"), "<h1>Weather warning</h1>")
+    assert meta_of(other).title == "From og:title"
+    assert meta_of(page(head, h1)).title == "Council approves the harbour repairs"
     assert meta_of(page(head)).title == "From the title tag"
 
 

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 from hypothesis import example, given
 from hypothesis import strategies as st
+from protego import Protego
 
 from scraper.errors import ScraperError
 from scraper.fetch.charset import decode_html, header_charset, meta_charset
 from scraper.fetch.retry import parse_retry_after
-from scraper.fetch.robots import RULES, RobotsPolicy, RobotsRecord
+from scraper.fetch.robots import RULES, RobotsPolicy, RobotsRecord, user_agent_token
 from scraper.fetch.sniff import check_content_type, sniff_binary
 from tests.fuzz.strategies import HTML, mutated, typed_outcome
 
@@ -77,8 +78,20 @@ def test_robots_rules_answer_for_any_file(body: str, urls: list[str], agent: str
     record = RobotsRecord("https://news.example", RULES, body, datetime.now(UTC))
     policy, seconds = typed_outcome(lambda: RobotsPolicy.from_record(record, agent or "scraper"))
     assert isinstance(policy, RobotsPolicy)
+    # the policy answers as protego does for the same file and the agent's product token: it
+    # must neither crash nor change a verdict on the way
+    parser = Protego.parse(body)
+    token = user_agent_token(agent or "scraper")
     for url in urls:
-        assert policy.allowed(url) in (True, False)
+        assert policy.allowed(url) is parser.can_fetch(url, token)
     delay = policy.crawl_delay
     assert delay is None or delay >= 0
     assert seconds < 1
+
+
+@given(st.lists(PATHS, min_size=1, max_size=5), st.text(max_size=20))
+def test_a_file_that_disallows_everything_allows_nothing(urls: list[str], agent: str) -> None:
+    body = "User-agent: *\nDisallow: /\n"
+    record = RobotsRecord("https://news.example", RULES, body, datetime.now(UTC))
+    policy = RobotsPolicy.from_record(record, agent or "scraper")
+    assert not any(policy.allowed(url) for url in urls)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from scraper.extract import rules
 from scraper.extract.body import Block
+from scraper.extract.repeats import mark_repeats
 from scraper.extract.text import key
 from scraper.models import DroppedBlock
 
@@ -47,7 +48,7 @@ def strip_chrome(
     _mark_recirculation(blocks, marks)
     if not scored:
         _mark_menu_runs(blocks, marks)
-    _mark_repeats(blocks, marks)
+    mark_repeats(blocks, marks)
     kept = [b for b, mark in zip(blocks, marks, strict=True) if mark is None]
     dropped = [DroppedBlock(m, b.text) for b, m in zip(blocks, marks, strict=True) if m]
     return kept, dropped
@@ -189,33 +190,6 @@ def _is_story_link(block: Block) -> bool:
         and 3 <= block.words <= 20
         and not block.text.endswith(".")
     )
-
-
-def _mark_repeats(blocks: Sequence[Block], marks: list[str | None]) -> None:
-    """A block whose words all stand in another block once more: a pull quote repeated from the
-    body, a standfirst that is the first sentence again, a paragraph printed twice. The longer
-    (or, for a copy, the first) telling stays; a repeat needs REPEAT_MIN_WORDS words to be told
-    from a common phrase.
-
-    Copies are found anywhere (one dictionary); a block held inside a longer one is looked for
-    in the blocks near it and in the story's lead, where pull quotes and standfirsts repeat
-    their source: linear in the page, where searching every block for every other is not."""
-    keys = [f" {key(b.text)} " if marks[i] is None else "" for i, b in enumerate(blocks)]
-    kept = [i for i, k in enumerate(keys) if k.strip()]
-    lead = kept[: rules.REPEAT_WINDOW]
-    first: dict[str, int] = {}
-    for place, i in enumerate(kept):
-        k = keys[i]
-        if not rules.REPEAT_MIN_WORDS <= blocks[i].words <= rules.REPEAT_MAX_WORDS:
-            first.setdefault(k, i)
-            continue
-        near = kept[max(0, place - rules.REPEAT_WINDOW) : place + rules.REPEAT_WINDOW + 1]
-        # copies are the dictionary's business: here only the blocks that are not this one
-        around = "".join(keys[j] for j in {*lead, *near} if keys[j] != k)
-        if k in first or k in around:
-            marks[i] = "chrome:repeated"
-        else:
-            first[k] = i
 
 
 def _mark_menu_runs(blocks: Sequence[Block], marks: list[str | None]) -> None:

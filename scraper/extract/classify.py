@@ -109,24 +109,20 @@ def _verdicts(seg: Segmentation, settings: ExtractSettings) -> tuple[Chosen, lis
 
 
 def _link_blocks(seg: Segmentation) -> set[int]:
-    """The elements that hold a "Related links"-like heading and are mostly link text: the
-    heading names the block, and whatever rides along in it (a disclaimer, a source line) goes
-    with its links."""
+    """The small elements that open with a "Related links"-like heading and hold a good share
+    of link text: the heading names the block, and whatever rides along in it (a disclaimer, a
+    source line) goes with its links."""
     found = set()
     for i, item in enumerate(seg.segments):
-        block = item.block
-        if block.kind != "head" or len(block.text) > rules.LABEL_MAX_CHARS:
+        block, holder = item.block, item.frame.parent
+        if block.kind != "head" or len(block.text) > rules.LABEL_MAX_CHARS or holder is None:
             continue
-        holder = item.frame.parent
-        first = i == 0 or not _within(
-            seg.segments[i - 1].frame, {holder.index} if holder else set()
-        )
+        opens = i == 0 or not _within(seg.segments[i - 1].frame, {holder.index})
         if (
-            holder is not None
-            and first
+            opens
             and holder.segments <= _LINK_BLOCK_SEGMENTS
-            and rules.RECIRCULATION_HEADINGS.match(block.text)
             and holder.links >= _LINK_BLOCK_SHARE * holder.chars
+            and rules.RECIRCULATION_HEADINGS.match(block.text)
         ):
             found.add(holder.index)
     return found

@@ -23,7 +23,7 @@ from scraper.discover.shape import check_html_shape
 from scraper.errors import ExtractError, NoContentError
 from scraper.extract.body import Block
 from scraper.extract.chrome import strip_chrome
-from scraper.extract.classify import article_blocks
+from scraper.extract.classify import Chosen, article_blocks
 from scraper.extract.metadata import Metadata, extract_metadata
 from scraper.extract.prune import Pruned, prune
 from scraper.extract.quality import (
@@ -67,10 +67,7 @@ def extract_page(
     pruned = prune(tree, site, page.url)
     learned, template_dropped = _apply_template(pruned, template, want_signatures=signatures)
     chosen = article_blocks(pruned, settings, page.url, meta, headlines)
-    blocks = [_repaired(b) for b in chosen.blocks] if settings.fix_mojibake else chosen.blocks
-    kept, chrome_dropped = strip_chrome(
-        blocks, headlines, _site_patterns(site, page.url), scored=chosen.scored, marks=chosen.marks
-    )
+    kept, chrome_dropped = _text_blocks(chosen, settings, headlines, site, page.url)
     text = "\n\n".join(b.text for b in kept)
     dropped = (*pruned.dropped, *template_dropped, *chrome_dropped)
     article = _article(page, meta, text, dropped)
@@ -89,6 +86,23 @@ def extract_page(
         )
     )
     return replace(article, quality=value, quality_reasons=reasons, signatures=learned)
+
+
+def _text_blocks(
+    chosen: Chosen,
+    settings: ExtractSettings,
+    headlines: list[str],
+    site: SiteRules | None,
+    url: str,
+) -> tuple[list[Block], list[DroppedBlock]]:
+    """The chosen blocks repaired and past the text rules: (kept, dropped with their rules)."""
+    blocks = chosen.blocks
+    if settings.fix_mojibake:
+        blocks = [
+            _repaired(b) if m is None else b for b, m in zip(blocks, chosen.marks, strict=True)
+        ]
+    patterns = _site_patterns(site, url)
+    return strip_chrome(blocks, headlines, patterns, scored=chosen.scored, marks=chosen.marks)
 
 
 def _parse(page: Page) -> LexborHTMLParser:

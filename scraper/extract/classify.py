@@ -3,9 +3,10 @@
 The page is cut into segments (``segment``) and each is scored (``scorer``); the segments at or
 above the model's threshold are the article, in page order. Two cases fall back to trafilatura:
 a site whose rules name its body element (the site's word outranks any guess), and a page where
-the scorer keeps too little for an article (a very short story, an unusual layout) and
-trafilatura finds more. A page that declares no article and reads as a list of headlines
-linking elsewhere is a section front, and is refused.
+the scorer keeps a short text (an unusual layout, or a very short story) and trafilatura finds
+more (any more under an article's least words, twice as much above it). A page that declares
+no article and reads as a list of headlines linking elsewhere is a section front, and is
+refused.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from scraper.extract.scorer import block_model
 from scraper.extract.segment import Frame, Segment, Segmentation, segment
 from scraper.extract.text import key
 
+# A text this short gets a second opinion from trafilatura (measured out of fold on the pages
+# the scorer was trained on: the scorer's worst misses are short texts beside a long body).
+_SECOND_OPINION_WORDS = 150
 _FRONT_MIN_HEADLINES = 5
 _HEADLINE_LINK_SHARE = 0.8  # a heading this much link text is a teaser's headline
 _CARD_LEVELS = 3  # a teaser's card is at most this many levels above its headline ...
@@ -77,9 +81,12 @@ def article_blocks(
     if not meta.declares_article and is_section_front(seg, chosen, headlines):
         raise NoContentError("a list of links to stories (section front), not an article", url=url)
     kept_words = sum(s.block.words for s in chosen)
-    if kept_words < settings.min_words:
+    if kept_words < _SECOND_OPINION_WORDS:
         fallback = main_blocks(pruned.html, settings, url)
-        if sum(b.words for b in fallback) > kept_words:
+        # under the least words of an article, any more is better; above it, a short story
+        # is believed unless trafilatura finds much more (the scorer missed the body's bulk)
+        enough = kept_words if kept_words < settings.min_words else 2 * kept_words
+        if sum(b.words for b in fallback) > enough:
             return Chosen(fallback, [None] * len(fallback))
     return result
 

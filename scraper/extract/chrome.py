@@ -18,6 +18,12 @@ from scraper.models import DroppedBlock
 
 _TOP = 4  # the headline, kicker, byline and date line all come in the first few blocks
 _NO_WORD = re.compile(r"^[\W_]*$")
+# Every literal some ask pattern needs (ASK_LITERALS); None when a rule has no prefilter.
+_ANY_ASK_LITERAL: tuple[str, ...] | None = (
+    None
+    if any(literals is None for literals in rules.ASK_LITERALS.values())
+    else tuple({lit for literals in rules.ASK_LITERALS.values() if literals for lit in literals})
+)
 
 
 def strip_chrome(
@@ -170,6 +176,8 @@ def _ask_rule(block: Block) -> str | None:
     if block.words > rules.ASK_MAX_WORDS or len(block.text) > rules.ASK_MAX_CHARS:
         return None
     text = block.text.lower()
+    if _ANY_ASK_LITERAL is not None and not any(map(text.__contains__, _ANY_ASK_LITERAL)):
+        return None  # most blocks: one test rules every ask out
     for rule, pattern in rules.ASK_PATTERNS:
         if block.words > rules.ASK_SHORTER.get(rule, rules.ASK_MAX_WORDS):
             continue

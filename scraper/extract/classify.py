@@ -95,6 +95,7 @@ def _verdicts(seg: Segmentation, settings: ExtractSettings) -> tuple[Chosen, lis
     """Every segment in order with its mark, and the segments kept."""
     model = block_model()
     link_blocks = _link_blocks(seg)
+    reasons: dict[int, str] = {}  # by frame: the segments of an element share its reason
     result = Chosen([], [], scored=True)
     chosen: list[Segment] = []
     for item, score in zip(seg.segments, model.scores(seg), strict=True):
@@ -103,7 +104,9 @@ def _verdicts(seg: Segmentation, settings: ExtractSettings) -> tuple[Chosen, lis
         elif score >= model.threshold:
             mark = _box(item.frame, link_blocks, seg.chars)
         else:
-            mark = _reason(item.frame)
+            mark = reasons.get(item.frame.index) or reasons.setdefault(
+                item.frame.index, _reason(item.frame)
+            )
         if mark is None:
             chosen.append(item)
             lines = _lines(item.block)
